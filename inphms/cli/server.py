@@ -1,0 +1,64 @@
+"""The `server` command (the default): parse config, check, report, serve."""
+import csv
+import logging
+import os
+import sys
+
+import inphms
+from inphms import errors, logsetup
+from inphms.config import config
+from inphms.service import pidfile, server as service_server
+
+from .command import Command
+
+_logger = logging.getLogger("inphms")
+
+
+def check_root_user():
+    """Running as root works, but is a bad idea for a server: warn."""
+    if os.name == "posix" and os.geteuid() == 0:
+        sys.stderr.write("Running as user 'root' is a security risk.\n")
+
+
+def check_db_user():
+    """The seed refuses the database superuser; ours is MySQL's root."""
+    if config["db_engine"] == "mysql" and config["db_user"] == "root":
+        raise errors.StartupError("db_user = root is refused: create a database user for inphms")
+
+
+def check_modes():
+    """Prefork and evented modes are declared options, not built yet: refuse them."""
+    if config["workers"]:
+        raise errors.ConfigError("option workers: prefork workers are not available yet; use 0")
+    if config["evented"]:
+        raise errors.ConfigError("option evented: the gevent server is not available yet")
+
+
+def report_configuration():
+    _logger.info("inphms version %s", inphms.__version__)
+    if config.config_file and os.path.exists(config.config_file):
+        _logger.info("using configuration file at %s", config.config_file)
+    else:
+        _logger.info("no configuration file (defaults and command line)")
+    _logger.info("addons paths: %s", ", ".join(config["addons_path"]) or "(server-wide only)")
+    _logger.info("database: %s", config.db_target())
+
+
+class Server(Command):
+    """Run the HTTP server and the cron threads (the default command)."""
+    help = "run the server (default)"
+
+    def run(self, args):
+        check_root_user()
+        config.parse_config(args)
+        logsetup.init_logger(config)
+        check_db_user()
+        check_modes()
+        report_configuration()
+        # Large imports of CSV data (as the seed raises the field limit).
+        csv.field_size_limit(500 * 1024 * 1024)
+        pidfile.write(config["pidfile"])
+        try:
+            return service_server.start(stop=config["stop_after_init"])
+        finally:
+            pidfile.remove(config["pidfile"])

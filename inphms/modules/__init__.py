@@ -1,0 +1,1 @@
+"""Addons: the addons path, manifests, loading order and the `tools` namespace."""

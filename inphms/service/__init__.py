@@ -1,0 +1,1 @@
+"""The server process: how it serves (threaded), its signals, limits and restarts."""

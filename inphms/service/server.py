@@ -1,0 +1,196 @@
+"""ThreadedServer and start(): the life of the server process.
+
+``start()`` loads the addons, builds the Application and runs the
+ThreadedServer.  ``ThreadedServer.run()`` serves HTTP in a thread while the
+main thread waits for signals and checks the memory limit:
+
+- SIGINT/SIGTERM: graceful stop (stop accepting, let requests in flight
+  finish, exit 0); a second one during the stop exits at once.
+- SIGHUP: the same graceful stop, then the process re-executes itself with
+  the same arguments (same pid), handing its listening socket to the new
+  image through ``LISTEN_FDS``, so no connection is refused meanwhile.
+- SIGQUIT: every thread's stack goes to the log.
+- resident memory over ``limit_memory_soft``: a reload once no request runs.
+"""
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+
+from inphms import errors, http
+from inphms.config import config
+from inphms.modules import module
+from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
+
+from . import limits, pidfile
+from .signals import SignalQueue
+
+_logger = logging.getLogger(__name__)
+
+MAIN_LOOP_TICK = 1.0
+
+
+class ThreadedServer:
+    def __init__(self, app):
+        self.app = app
+        self.httpd = None
+        self.http_thread = None
+        self.signals = SignalQueue()
+        self.phoenix = False        # re-execute after the stop (SIGHUP, memory)
+        self.handoff_fd = None      # the listening socket kept for the new image
+        self.memory_wait_logged = False
+
+    # -- start ------------------------------------------------------------
+    def start(self, stop=False):
+        limits.set_limit_memory_hard(config["limit_memory_hard"])
+        self.check_soft_limit()
+        self.signals.install()
+        if config["http_enable"] and not stop:
+            self.http_spawn()
+
+    def check_soft_limit(self):
+        """A soft limit below the fresh process's own size would reload forever."""
+        soft, rss = config["limit_memory_soft"], limits.memory_rss()
+        if soft and rss > soft:
+            _logger.warning("limit_memory_soft %.1f MB is below the size of the freshly started "
+                            "server (%.1f MB): memory reloads are off until the next start",
+                            soft / 2**20, rss / 2**20)
+            self.soft_limit = 0
+            return
+        self.soft_limit = soft
+
+    def http_spawn(self):
+        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app)
+        self.http_thread = threading.Thread(target=self.httpd.serve_forever,
+                                            name="inphms.service.httpd", daemon=True)
+        self.http_thread.start()
+        host, port = self.httpd.server_address[:2]
+        _logger.info("HTTP service (werkzeug) running on %s:%s", host, port)
+
+    # -- main loop ----------------------------------------------------------
+    def run(self, stop=False):
+        self.start(stop)
+        if stop:
+            _logger.info("stop after init: exiting")
+            self.stop()
+            return errors.EXIT_OK
+        while True:
+            signum = self.signals.wait(MAIN_LOOP_TICK)
+            if signum is not None and self.on_signal(signum):
+                break
+            if self.process_limit():
+                break
+        self.stop()
+        return errors.EXIT_OK
+
+    def on_signal(self, signum):
+        """Act on one signal; True when the main loop should end."""
+        if signum == signal.SIGQUIT:
+            dump_stacks()
+            return False
+        if signum == signal.SIGHUP:
+            _logger.info("SIGHUP received: reloading (graceful stop, then re-exec)")
+            self.phoenix = True
+            return True
+        _logger.info("%s received: stopping gracefully (send it again to stop at once)",
+                     signal.Signals(signum).name)
+        return True
+
+    def process_limit(self):
+        """True when memory is over the soft limit and no request is running."""
+        soft = self.soft_limit
+        rss = limits.memory_rss()
+        if not soft or rss <= soft:
+            self.memory_wait_logged = False
+            return False
+        busy = self.httpd.busy if self.httpd else 0
+        if busy:
+            if not self.memory_wait_logged:
+                _logger.info("memory %.1f MB is over limit_memory_soft %.1f MB: reloading once "
+                             "%d request(s) in flight end", rss / 2**20, soft / 2**20, busy)
+                self.memory_wait_logged = True
+            return False
+        _logger.warning("memory %.1f MB is over limit_memory_soft %.1f MB: reloading",
+                        rss / 2**20, soft / 2**20)
+        self.phoenix = True
+        return True
+
+    # -- stop ---------------------------------------------------------------
+    def stop(self):
+        """Stop accepting, let requests in flight finish, release resources."""
+        if self.httpd:
+            if self.phoenix:
+                # Keep the listening socket open past the server's close, so
+                # connections queue in the kernel until the new image accepts.
+                self.handoff_fd = os.dup(self.httpd.fileno())
+            self.httpd.start_draining()
+            self.httpd.shutdown()
+            self.wait_requests()
+        for hook in stop_hooks:
+            hook()
+        _logger.info("stopped" if not self.phoenix else "stopped, re-executing")
+
+    def wait_requests(self):
+        """Wait for requests in flight; a second SIGINT/SIGTERM exits at once."""
+        deadline = config["limit_time_real"]
+        waited = 0.0
+        while not self.httpd.wait_idle(0.2):
+            waited += 0.2
+            signum = self.signals.wait(0)
+            if signum in (signal.SIGINT, signal.SIGTERM):
+                _logger.warning("%s received again: exiting at once", signal.Signals(signum).name)
+                force_exit()
+            if signum == signal.SIGQUIT:
+                dump_stacks()
+            if deadline and waited >= deadline:
+                _logger.warning("%d connection(s) still open after limit_time_real (%ss): "
+                                "stopping anyway", self.httpd.connections, deadline)
+                return
+
+
+# Functions called at every stop (graceful or phoenix): close pools, join crons.
+stop_hooks = []
+
+
+def force_exit():
+    pidfile.remove(config["pidfile"])
+    logging.shutdown()
+    os._exit(errors.EXIT_FORCED)
+
+
+def dump_stacks():
+    frames = sys._current_frames()
+    parts = []
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident)
+        if frame is None:
+            continue
+        parts.append(f"# thread {thread.name} (id {thread.ident}, daemon {thread.daemon})\n"
+                     + "".join(traceback.format_stack(frame)))
+    _logger.info("SIGQUIT: stacks of %d threads\n%s", len(parts), "\n".join(parts))
+
+
+def reexec(handoff_fd):
+    """Replace this process image by a fresh one with the same arguments and pid."""
+    env = dict(os.environ)
+    logging.shutdown()      # before dup2: fd 3 may be the log file
+    if handoff_fd is not None:
+        if handoff_fd != SD_LISTEN_FDS_START:
+            os.dup2(handoff_fd, SD_LISTEN_FDS_START, inheritable=True)
+        os.set_inheritable(SD_LISTEN_FDS_START, True)
+        env["LISTEN_FDS"] = "1"
+        env["LISTEN_PID"] = str(os.getpid())
+    os.execve(sys.executable, list(sys.orig_argv), env)
+
+
+def start(stop=False):
+    """Load the addons, build the Application, serve; returns the exit code."""
+    addons = module.load_addons(config)
+    http.root.setup(addons)
+    server = ThreadedServer(http.root)
+    rc = server.run(stop)
+    if server.phoenix:
+        reexec(server.handoff_fd)
+    return rc

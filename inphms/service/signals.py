@@ -1,0 +1,52 @@
+"""Signals as a queue: handlers only record, the main loop acts.
+
+A Python signal handler runs between two bytecodes of the main thread, maybe
+while that thread holds a lock of the logging module or of a queue; taking
+the same lock inside the handler would deadlock.  So the handler only appends
+the signal number to a deque (atomic) and writes a byte to a pipe that wakes
+the main loop; logging, reloading and stopping happen in ``wait()``'s caller.
+"""
+import collections
+import os
+import select
+import signal
+
+HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+class SignalQueue:
+    def __init__(self):
+        self.pending = collections.deque()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+
+    def install(self, signals=HANDLED):
+        for signum in signals:
+            signal.signal(signum, self.handler)
+
+    def handler(self, signum, frame):
+        self.pending.append(signum)
+        try:
+            os.write(self.wake_w, b"s")
+        except BlockingIOError:
+            pass    # the pipe is full, so the loop is awake already
+
+    def wait(self, timeout):
+        """The next signal received, or None after ``timeout`` seconds."""
+        if not self.pending:
+            try:
+                select.select([self.wake_r], [], [], timeout)
+            except InterruptedError:
+                pass
+        try:
+            os.read(self.wake_r, 4096)
+        except BlockingIOError:
+            pass
+        if self.pending:
+            return self.pending.popleft()
+        return None
+
+    def close(self):
+        os.close(self.wake_r)
+        os.close(self.wake_w)

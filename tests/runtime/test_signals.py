@@ -1,0 +1,173 @@
+"""Signals sent to the real server process: TERM, INT, HUP (phoenix), QUIT."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from tests.support.server import finish_request, partial_request
+
+LICENSE = "/lib/bootstrap.LICENSE"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_graceful_stop_finishes_request_in_flight(server_factory, signum):
+    server = server_factory()
+    sock = partial_request(server.port, LICENSE)
+    server.wait_log("HTTP service")
+    time.sleep(0.3)     # the request thread is now reading the headers
+    server.signal(signum)
+    server.wait_log("stopping gracefully")
+    time.sleep(0.5)
+    assert server.proc.poll() is None, "exited with a request in flight"
+    response = finish_request(sock)
+    assert response.startswith(b"HTTP/1.1 200")
+    assert response.rstrip().endswith(b"SOFTWARE.")      # the whole license came through
+    assert server.wait(15) == 0
+    # stopped accepting: the port is closed now
+    with pytest.raises(OSError):
+        server.get("/", timeout=2)
+
+
+def test_second_signal_exits_at_once(server_factory):
+    server = server_factory()
+    sock = partial_request(server.port, LICENSE)
+    time.sleep(0.3)
+    server.signal(signal.SIGTERM)
+    server.wait_log("stopping gracefully")
+    time.sleep(0.3)
+    assert server.proc.poll() is None
+    server.signal(signal.SIGTERM)
+    assert server.wait(5) != 0
+    assert "exiting at once" in server.log()
+    sock.close()
+
+
+def test_sigquit_dumps_every_thread(server_factory):
+    server = server_factory()
+    sock = partial_request(server.port, LICENSE)
+    time.sleep(0.3)
+    server.signal(signal.SIGQUIT)
+    log = server.wait_log("SIGQUIT: stacks of")
+    assert "# thread MainThread" in log
+    assert "# thread inphms.service.httpd" in log
+    # request threads are not daemons, so a graceful stop can wait for them
+    assert "# thread inphms.http.request." in log
+    request_lines = [l for l in log.splitlines() if l.startswith("# thread inphms.http.request.")]
+    assert request_lines and all("daemon False" in l for l in request_lines)
+    assert server.proc.poll() is None      # SIGQUIT does not stop the server
+    finish_request(sock)
+
+
+def addon(root, name, libfile, text):
+    folder = os.path.join(root, name)
+    os.makedirs(os.path.join(folder, "client", "lib"))
+    with open(os.path.join(folder, "__manifest__.py"), "w") as handle:
+        handle.write(f"{{'name': '{name}', 'version': '1', 'depends': ['web']}}\n")
+    with open(os.path.join(folder, "client", "lib", libfile), "w") as handle:
+        handle.write(text)
+
+
+def test_sighup_reexecs_same_pid_rereads_config_and_addons(server_factory, tmp_path):
+    first = tmp_path / "addons1"
+    second = tmp_path / "addons2"
+    first.mkdir()
+    second.mkdir()
+    addon(str(first), "one", "one.txt", "one")
+    server = server_factory(addons_path=str(first))
+    pid = server.pid
+    assert server.get("/lib/one.txt")[0] == 200
+    assert server.get("/lib/two.txt")[0] == 404
+    # a new addon dropped into a new folder, and the config pointing at it
+    addon(str(second), "two", "two.txt", "two")
+    text = open(server.config_path).read().replace(str(first), f"{first},{second}")
+    open(server.config_path, "w").write(text)
+    server.signal(signal.SIGHUP)
+    server.wait_log("inphms version", count=2)
+    server.wait_log("HTTP service", count=2)
+    assert server.proc.poll() is None
+    assert server.pid == pid
+    status, _, body = server.get("/lib/two.txt")
+    assert (status, body) == (200, b"two")
+    assert "using the listening socket handed to this process" in server.log()
+
+
+CLIENT = textwrap.dedent("""
+    import http.client, sys, time
+    port, count, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    ok = failed = 0
+    end = time.monotonic() + limit
+    for i in range(count):
+        if time.monotonic() > end:
+            break
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/lib/bootstrap.LICENSE")
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status == 200 and body.rstrip().endswith(b"SOFTWARE."):
+                ok += 1
+            else:
+                failed += 1
+            conn.close()
+        except Exception as exc:
+            failed += 1
+            print("failed:", repr(exc), file=sys.stderr)
+    print(ok, failed)
+""")
+
+
+def test_three_sighups_under_load_lose_no_request(server_factory):
+    server = server_factory()
+    pid = server.pid
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "12"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for reload_number in (2, 3, 4):
+        time.sleep(1.5)
+        server.signal(signal.SIGHUP)
+        server.wait_log("HTTP service", count=reload_number, timeout=20)
+    out, err = client.communicate(timeout=60)
+    ok, failed = map(int, out.split())
+    assert failed == 0, err
+    assert ok > 100
+    assert server.pid == pid
+    assert server.log().count("SIGHUP received") == 3
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+
+def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):
+    # measure a fresh server, then set the soft limit a little above it and
+    # grow the server past it with 100 connections in flight: it must wait
+    # for them, then reload itself (same pid)
+    probe = server_factory()
+    fresh_kb = rss_kb(probe.pid)
+    probe.stop()
+    server = server_factory(limit_memory_soft=(fresh_kb + 1536) * 1024,
+                            logfile=str(tmp_path / "second.log"))
+    pid = server.pid
+    socks = [partial_request(server.port, LICENSE) for _ in range(100)]
+    server.wait_log("request(s) in flight end")
+    time.sleep(1.5)
+    assert server.log().count("inphms version") == 1, "reloaded with requests in flight"
+    for sock in socks:
+        assert finish_request(sock).startswith(b"HTTP/1.1 200")
+    log = server.wait_log("inphms version", count=2)
+    assert "MB: reloading" in log
+    assert server.pid == pid
+    server.wait_ready()
+
+
+def test_soft_limit_below_a_fresh_server_does_not_loop(server_factory):
+    server = server_factory(limit_memory_soft=1024 * 1024)
+    server.wait_log("memory reloads are off")
+    time.sleep(2.5)
+    assert server.log().count("inphms version") == 1

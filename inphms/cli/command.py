@@ -32,6 +32,12 @@ class Command:
         raise NotImplementedError
 
 
+def check_db_user():
+    """The seed refuses the database superuser; ours is MySQL's root."""
+    if config["db_engine"] == "mysql" and config["db_user"] == "root":
+        raise errors.StartupError("db_user = root is refused: create a database user for inphms")
+
+
 def load_commands():
     package = sys.modules[__package__]
     for info in pkgutil.iter_modules(package.__path__):

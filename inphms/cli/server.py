@@ -9,7 +9,7 @@ from inphms import errors, logsetup
 from inphms.config import config
 from inphms.service import pidfile, server as service_server
 
-from .command import Command
+from .command import Command, check_db_user
 
 _logger = logging.getLogger("inphms")
 
@@ -18,12 +18,6 @@ def check_root_user():
     """Running as root works, but is a bad idea for a server: warn."""
     if os.name == "posix" and os.geteuid() == 0:
         sys.stderr.write("Running as user 'root' is a security risk.\n")
-
-
-def check_db_user():
-    """The seed refuses the database superuser; ours is MySQL's root."""
-    if config["db_engine"] == "mysql" and config["db_user"] == "root":
-        raise errors.StartupError("db_user = root is refused: create a database user for inphms")
 
 
 def check_modes():

@@ -1,0 +1,231 @@
+"""``cursor()``: one unit of work on a pooled connection.
+
+    with cursor() as cr:                 # autocommit: each statement stands alone
+        cr.execute("SELECT id FROM users WHERE username = %s", (name,))
+        w = cr.fetchone()                # a Row, or None
+    with cursor(tx=True) as cr:          # one transaction: commit on exit,
+        ...                              # rollback when the block raises
+
+Placeholders are ``%s`` on both engines.  A ``cursor()`` opened inside
+another one in the same thread reuses its connection (and joins its
+transaction), so helper functions can nest freely.  A read that finds its
+connection lost (server restart, killed connection) outside a transaction
+is retried once on a new connection; a write is not, because it may have
+been applied.  Every database error is raised as ``SqlError``.
+"""
+import logging
+import threading
+
+from .errors import SqlError
+from .process import get_pool
+from .row import make_rows
+
+_logger = logging.getLogger(__name__)
+
+READ_WORDS = ("SELECT", "SHOW", "DESC", "DESCRIBE", "EXPLAIN")
+local = threading.local()
+
+
+def short(query, size=500):
+    text = " ".join(query.split())
+    return text if len(text) <= size else text[:size] + "..."
+
+
+class Lease:
+    """A connection borrowed from the pool for one outermost ``cursor()``."""
+
+    def __init__(self, pool, conn):
+        self.pool = pool
+        self.engine = pool.engine
+        self.conn = conn
+        self.in_tx = False
+        self.broken = False
+
+    def reconnect(self):
+        self.engine.close(self.conn)
+        self.broken = True
+        self.conn = self.engine.connect()
+        self.broken = False
+
+    def fail(self, query, exc):
+        """Turn a driver error into SqlError, marking a lost connection broken."""
+        if self.engine.is_lost(exc):
+            self.broken = True
+        message = f"{self.engine.name}: {self.engine.message(exc)} [statement: {short(query)}]"
+        _logger.warning("sql error: %s", message)
+        return SqlError(message)
+
+
+class Cursor:
+    """A DB-API cursor whose rows are Row objects and whose errors are SqlError."""
+
+    def __init__(self, lease):
+        self.lease = lease
+        self.engine = lease.engine
+        self.raw = lease.conn.cursor()
+
+    def execute(self, query, params=None):
+        try:
+            self.run(query, params)
+        except (TypeError, ValueError) as exc:
+            raise self.lease.fail(query, exc) from exc
+        except self.engine.errors as exc:
+            if not self.retriable(query, exc):
+                raise self.lease.fail(query, exc) from exc
+            _logger.info("connection to %s lost, retrying a read once", self.engine.target())
+            self.close()
+            self.lease.reconnect()
+            self.raw = self.lease.conn.cursor()
+            try:
+                self.run(query, params)
+            except self.engine.errors as exc2:
+                raise self.lease.fail(query, exc2) from exc2
+        return self
+
+    def run(self, query, params):
+        sql = self.engine.prepare(query, params)
+        if params is None:
+            self.raw.execute(sql)
+            return
+        self.raw.execute(sql, params)
+
+    def executemany(self, query, seq):
+        try:
+            self.raw.executemany(self.engine.prepare(query, ()), seq)
+        except (TypeError, ValueError) + self.engine.errors as exc:
+            raise self.lease.fail(query, exc) from exc
+        return self
+
+    def retriable(self, query, exc):
+        if self.lease.in_tx or not self.engine.is_lost(exc):
+            return False
+        words = query.lstrip().split(None, 1)
+        return bool(words) and words[0].upper() in READ_WORDS
+
+    @property
+    def description(self):
+        return self.raw.description
+
+    @property
+    def columns(self):
+        return [col[0] for col in self.raw.description or ()]
+
+    @property
+    def rowcount(self):
+        return self.raw.rowcount
+
+    @property
+    def lastrowid(self):
+        return self.raw.lastrowid
+
+    def fetchone(self):
+        rec = self.fetch(lambda: self.raw.fetchone())
+        if rec is None:
+            return None
+        return make_rows(self.raw.description, [rec])[0]
+
+    def fetchmany(self, size):
+        return make_rows(self.raw.description, self.fetch(lambda: self.raw.fetchmany(size)))
+
+    def fetchall(self):
+        if self.raw.description is None:
+            return []
+        return make_rows(self.raw.description, self.fetch(lambda: self.raw.fetchall()))
+
+    def fetch(self, how):
+        try:
+            return how()
+        except self.engine.errors as exc:
+            raise self.lease.fail("(fetch)", exc) from exc
+
+    def close(self):
+        try:
+            self.raw.close()
+        except self.engine.errors:
+            pass
+
+
+class Scope:
+    """The context manager behind ``cursor()`` (a class: it runs on every query)."""
+
+    def __init__(self, tx):
+        self.tx = tx
+        self.lease = self.cr = None
+        self.outer = self.began = False
+
+    def __enter__(self):
+        lease = getattr(local, "lease", None)
+        if lease is None:
+            pool = get_pool()
+            lease = Lease(pool, pool.borrow())
+            local.lease = lease
+            self.outer = True
+        self.lease = lease
+        try:
+            if self.tx and not lease.in_tx:
+                begin(lease)
+                self.began = True
+            self.cr = Cursor(lease)
+        except BaseException:
+            self.release()
+            raise
+        return self.cr
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            self.cr.close()
+            if self.began:
+                self.lease.in_tx = False
+                if kind is None:
+                    commit(self.lease)
+                else:
+                    rollback(self.lease)
+        finally:
+            self.release()
+        return False
+
+    def release(self):
+        if not self.outer:
+            return
+        lease = self.lease
+        local.lease = None
+        if not lease.broken:
+            lease.broken = not tidy(lease)
+        lease.pool.give_back(lease.conn, lease.broken)
+
+
+def cursor(tx=False):
+    """A Cursor on this thread's connection, borrowed from the pool when it has none."""
+    return Scope(tx)
+
+
+def tidy(lease):
+    """End a transaction a raw statement left open; False when that fails."""
+    try:
+        lease.engine.tidy(lease.conn)
+        return True
+    except lease.engine.errors:
+        return False
+
+
+def begin(lease):
+    try:
+        lease.engine.begin(lease.conn)
+    except lease.engine.errors as exc:
+        raise lease.fail("BEGIN", exc) from exc
+    lease.in_tx = True
+
+
+def commit(lease):
+    try:
+        lease.engine.commit(lease.conn)
+    except lease.engine.errors as exc:
+        rollback(lease)
+        raise lease.fail("COMMIT", exc) from exc
+
+
+def rollback(lease):
+    try:
+        lease.engine.rollback(lease.conn)
+    except lease.engine.errors:
+        lease.broken = True

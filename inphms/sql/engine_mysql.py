@@ -1,0 +1,157 @@
+"""The MySQL/MariaDB engine (PyMySQL): connect, health check, dialect.
+
+Connections run in autocommit mode (a transaction is opened explicitly by
+``cursor(tx=True)``), speak utf8mb4, use UTC for ``CURRENT_TIMESTAMP`` and
+count matched rather than changed rows, as SQLite does.  The password goes
+to PyMySQL only; it is never part of a message.
+"""
+import json
+import re
+import select
+
+import pymysql
+import pymysql.converters
+from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
+
+from .errors import SqlError
+
+# Errors after which a connection is gone: gone away, lost, killed, shutting down.
+LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031}
+# An idle connection older than this is pinged on borrow; younger ones are
+# only checked for a closed socket, which costs no round trip.
+PING_AFTER = 30.0
+# A syntax error quotes the statement with its values filled in: keep them out.
+NEAR_RE = re.compile(r"near '.*' at line", re.S)
+
+
+def number(text):
+    """SUM()/AVG() come back as DECIMAL: give int or float, as SQLite does."""
+    if "." in text:
+        return float(text)
+    return int(text)
+
+
+def readable(sock):
+    """True when ``sock`` has data or EOF waiting; never blocks."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    # Some event loops (gevent) replace select.poll; select() is always there.
+    return bool(select.select([sock], [], [], 0)[0])
+
+
+CONVERSIONS = dict(pymysql.converters.conversions)
+CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = number
+CONVERSIONS[FIELD_TYPE.DECIMAL] = number
+
+
+class MysqlEngine:
+    name = "mysql"
+    errors = (pymysql.err.Error,)
+    for_update = " FOR UPDATE"
+
+    def __init__(self, values):
+        self.values = values
+
+    def target(self):
+        v = self.values
+        where = v["db_host"] if v["db_host"].startswith("/") else f"{v['db_host']}:{v['db_port']}"
+        return f"mysql {v['db_user']}@{where}/{v['db_name']}"
+
+    # connections
+    def connect(self):
+        v = self.values
+        params = dict(user=v["db_user"], password=v["db_password"], database=v["db_name"],
+                      charset="utf8mb4", autocommit=True, connect_timeout=10,
+                      client_flag=CLIENT.FOUND_ROWS, conv=CONVERSIONS,
+                      init_command="SET time_zone = '+00:00'")
+        if v["db_host"].startswith("/"):
+            params["unix_socket"] = v["db_host"]
+        else:
+            params["host"] = v["db_host"]
+            params["port"] = int(v["db_port"])
+        try:
+            return pymysql.connect(**params)
+        except pymysql.err.Error as exc:
+            raise SqlError(f"cannot connect to {self.target()}: {exc}") from exc
+
+    def alive(self, conn, idle):
+        """True when ``conn`` can be used; a closed or readable socket means it cannot."""
+        sock = getattr(conn, "_sock", None)
+        if sock is None:
+            return False
+        try:
+            if readable(sock):
+                # An idle connection has nothing to read: the server closed it
+                # (restart, wait_timeout, KILL) or sent its last error.
+                return False
+            if idle > PING_AFTER:
+                conn.ping(reconnect=False)
+        except (OSError, ValueError, pymysql.err.Error):
+            return False
+        return True
+
+    def close(self, conn):
+        try:
+            conn.close()
+        except Exception:
+            # Closing a dead socket may fail; the connection is dropped either way.
+            pass
+
+    def message(self, exc):
+        """The driver's message, without the values a syntax error echoes."""
+        return NEAR_RE.sub("near (the statement below) at line", str(exc))
+
+    def is_lost(self, exc):
+        if isinstance(exc, pymysql.err.InterfaceError):
+            return True
+        return isinstance(exc, pymysql.err.OperationalError) and exc.args and exc.args[0] in LOST_CODES
+
+    # transactions
+    def begin(self, conn):
+        conn.begin()
+
+    def commit(self, conn):
+        conn.commit()
+
+    def rollback(self, conn):
+        conn.rollback()
+
+    def tidy(self, conn):
+        if conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+            conn.rollback()
+
+    # dialect
+    def prepare(self, query, params):
+        return query
+
+    def quote(self, name):
+        return f"`{name}`"
+
+    def json_text(self, col):
+        """SQL giving the JSON text of a key of ``col``; one placeholder for the path."""
+        return f"JSON_EXTRACT({col}, %s)"
+
+    def json_decode(self, value):
+        if value is None:
+            return None
+        return json.loads(value)
+
+    def json_scalar(self, col, kind):
+        """A key of ``col`` as a value to compare with a ``kind`` ('num'/'text') value."""
+        return f"JSON_UNQUOTE(JSON_EXTRACT({col}, %s))"
+
+    def cast_int(self, expr):
+        return f"CAST({expr} AS SIGNED)"
+
+    def insert_defaults(self, table):
+        return f"INSERT INTO {table} () VALUES ()"
+
+    def list_tables(self, cr):
+        cr.execute("SHOW TABLES")
+        return {row[0] for row in cr.fetchall()}
+
+    def create_statements(self, table):
+        from .mysql_ddl import create_statements
+        return create_statements(table)

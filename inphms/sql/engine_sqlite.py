@@ -1,0 +1,160 @@
+"""The embedded SQLite engine: a file ``<data_dir>/<db_name>.sqlite``.
+
+Connections use WAL (readers never block the writer), a busy timeout (a
+writer waits for the lock instead of failing with "database is locked") and
+autocommit; ``cursor(tx=True)`` opens ``BEGIN IMMEDIATE`` so a transaction
+takes the write lock up front and can never deadlock on a lock upgrade.
+Statements use PyMySQL's ``%s`` placeholders; they are turned into ``?``.
+
+``timestamp``/``datetime``/``date`` columns come back as ``datetime``/``date``
+objects, as from MySQL: the converters are registered process-wide on the
+``sqlite3`` module for the declared types TIMESTAMP, DATETIME and DATE.
+"""
+import datetime
+import functools
+import json
+import os
+import re
+import sqlite3
+
+from .errors import SqlError
+
+BUSY_SECONDS = 60
+PLACEHOLDER_RE = re.compile(r"%s|%%")
+
+
+def to_datetime(raw):
+    text = raw.decode()
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def to_date(raw):
+    text = raw.decode()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def from_datetime(value):
+    # CURRENT_TIMESTAMP is 'YYYY-MM-DD HH:MM:SS' (UTC): compare as equals.
+    return value.isoformat(" ")
+
+
+sqlite3.register_converter("TIMESTAMP", to_datetime)
+sqlite3.register_converter("DATETIME", to_datetime)
+sqlite3.register_converter("DATE", to_date)
+sqlite3.register_adapter(datetime.datetime, from_datetime)
+sqlite3.register_adapter(datetime.date, lambda value: value.isoformat())
+
+
+@functools.lru_cache(maxsize=1024)
+def qmark(query):
+    return PLACEHOLDER_RE.sub(lambda m: "?" if m.group(0) == "%s" else "%", query)
+
+
+class SqliteEngine:
+    name = "sqlite"
+    errors = (sqlite3.Error,)
+    for_update = ""
+
+    def __init__(self, values):
+        self.values = values
+        self.path = os.path.join(values["data_dir"], values["db_name"] + ".sqlite")
+
+    def target(self):
+        return f"sqlite {self.path}"
+
+    # connections
+    def connect(self):
+        try:
+            os.makedirs(self.values["data_dir"], exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None,
+                                   check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except (OSError, sqlite3.Error) as exc:
+            raise SqlError(f"cannot open {self.target()}: {exc}") from exc
+        return conn
+
+    def alive(self, conn, idle):
+        try:
+            conn.in_transaction
+        except sqlite3.Error:
+            return False
+        return True
+
+    def close(self, conn):
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
+
+    def message(self, exc):
+        return str(exc)
+
+    def is_lost(self, exc):
+        return False
+
+    # transactions
+    def begin(self, conn):
+        conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self, conn):
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+    def rollback(self, conn):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    def tidy(self, conn):
+        self.rollback(conn)
+
+    # dialect
+    def prepare(self, query, params):
+        if params is None:
+            return query
+        return qmark(query)
+
+    def quote(self, name):
+        # Backticks, not double quotes: SQLite takes an unknown "name" for a
+        # string literal, but an unknown `name` is an error, as in MySQL.
+        return f"`{name}`"
+
+    def json_text(self, col):
+        # json_array() keeps the JSON subtype of json_extract(): objects and
+        # arrays stay JSON, strings are quoted, so the text decodes like MySQL's.
+        return f"json_array(json_extract({col}, %s))"
+
+    def json_decode(self, value):
+        if value is None:
+            return None
+        return json.loads(value)[0]
+
+    def json_scalar(self, col, kind):
+        # MySQL compares the unquoted text with a number as a number and with
+        # a string as a string; cast the same way.
+        if kind == "num":
+            return f"CAST(json_extract({col}, %s) AS NUMERIC)"
+        if kind == "text":
+            return f"CAST(json_extract({col}, %s) AS TEXT)"
+        return f"json_extract({col}, %s)"
+
+    def cast_int(self, expr):
+        return f"CAST({expr} AS INTEGER)"
+
+    def insert_defaults(self, table):
+        return f"INSERT INTO {table} DEFAULT VALUES"
+
+    def list_tables(self, cr):
+        cr.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        return {row[0] for row in cr.fetchall()}
+
+    def create_statements(self, table):
+        from .sqlite_ddl import create_statements
+        return create_statements(table)

@@ -1,22 +1,112 @@
 """The Application: the WSGI callable at the root of every request.
 
-For now it serves the static files of ``/lib/...`` from the addons' ``client/lib``
-folders (a later addon overrides an earlier one) with ETag, Last-Modified and
-304 answers, and a plain 404 for anything else.
+``Application.__call__`` resets the thread's request state, applies the
+proxy headers when ``proxy_mode`` is on, wraps the environ in an
+``HTTPRequest`` (werkzeug's Request, with a sanitised environ for addon
+code), pushes a ``Request`` on a per-thread (per-greenlet) stack that is
+always popped, and lets the dispatcher chosen for the path answer
+(``inphms.dispatchers``: page, api, static, root).  One catch-all logs an
+unexpected error and answers 500.
+
+``current_request()`` and ``current_lang()`` give addon tools (``kicapi``,
+``kiclang``) the request they run in.
 """
 import logging
-import os
+import threading
 
 import werkzeug.exceptions
-import werkzeug.security
-import werkzeug.utils
-from werkzeug.wrappers import Request, Response
+import werkzeug.local
+import werkzeug.wrappers
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .config import config
 from .tools.func import lazy_property
 
 _logger = logging.getLogger(__name__)
 
-STATIC_PREFIXES = {"lib": ("client", "lib")}
+request_stack = werkzeug.local.LocalStack()
+
+# environ keys addon code has no business with (server internals, the socket)
+HIDDEN_ENVIRON_PREFIXES = ("werkzeug.", "wsgi.", "socket")
+KEPT_ENVIRON_KEYS = ("wsgi.url_scheme", "werkzeug.proxy_fix.orig")
+# thread attributes a previous request may have left behind
+THREAD_REQUEST_ATTRS = ("ses", "user_id", "url")
+
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
+
+
+def current_request():
+    """The Request being served by this thread (or greenlet), or None."""
+    return request_stack.top
+
+
+def current_lang():
+    """The session's ``lang`` when the current request has one, else config ``lang``."""
+    request = current_request()
+    if request is not None and request.session.get("lang"):
+        return request.session["lang"]
+    return config["lang"]
+
+
+class HTTPRequest:
+    """werkzeug's Request, limited in size, with an environ fit for addon code."""
+
+    def __init__(self, environ):
+        wrapped = werkzeug.wrappers.Request(environ)
+        wrapped.max_content_length = config["limit_request"] or None
+        wrapped.max_form_memory_size = config["limit_request"] or None
+        self.wrapped = wrapped
+        self.environ = {key: value for key, value in environ.items()
+                        if not key.startswith(HIDDEN_ENVIRON_PREFIXES) or key in KEPT_ENVIRON_KEYS}
+
+    def __getattr__(self, name):
+        return getattr(self.wrapped, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.wrapped.close()
+
+
+class Request:
+    """One request as dispatchers and addon tools see it."""
+
+    def __init__(self, app, httprequest, dispatcher_class):
+        self.app = app                 # the Application serving it
+        self.httprequest = httprequest
+        self.ses = ""            # the session token of the request
+        self.session = {}        # data["s"]: the session's data with my_user_id
+        self.answer = None       # the API answer set by api_ok() / api_err()
+        self.dispatcher = dispatcher_class(self)
+
+    def dispatch(self):
+        return self.dispatcher.dispatch()
+
+
+def secure(response, cache=True):
+    """Add the security headers; dynamic answers are never cached."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if cache:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def plain(status, text):
+    return secure(werkzeug.wrappers.Response(text + "\n", status, mimetype="text/plain"))
+
+
+def reset_thread_state():
+    thread = threading.current_thread()
+    for name in THREAD_REQUEST_ATTRS:
+        if hasattr(thread, name):
+            delattr(thread, name)
 
 
 class Application:
@@ -28,56 +118,44 @@ class Application:
     def setup(self, addons):
         """Take the loaded addons; lazily built parts are built anew."""
         self.addons = list(addons)
-        self.__dict__.pop("static_roots", None)
+        for name in ("registry",):
+            self.__dict__.pop(name, None)
 
     @lazy_property
-    def static_roots(self):
-        """{prefix: [folder, ...]}, the last loaded addon first (it overrides)."""
-        roots = {}
-        for prefix, parts in STATIC_PREFIXES.items():
-            folders = [addon.subpath(*parts) for addon in reversed(self.addons)]
-            roots[prefix] = [f for f in folders if os.path.isdir(f)]
-        return roots
+    def registry(self):
+        """The index of the addons' pages, APIs and static folders."""
+        from .modules.registry import Registry
+        return Registry(self.addons)
+
+    @lazy_property
+    def proxied(self):
+        """``serve`` behind werkzeug's ProxyFix: one proxy's X-Forwarded-* trusted."""
+        return ProxyFix(self.serve, x_for=1, x_proto=1, x_host=1)
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            response = self.dispatch(request)
-        except werkzeug.exceptions.HTTPException as exc:
-            response = exc.get_response(environ)
-        except Exception:
-            _logger.exception("error while serving %s", request.path)
-            response = Response("internal server error\n", 500, mimetype="text/plain")
-        return response(environ, start_response)
+        reset_thread_state()
+        if config["proxy_mode"]:
+            return self.proxied(environ, start_response)
+        return self.serve(environ, start_response)
 
-    def dispatch(self, request):
-        prefix, _, rest = request.path.lstrip("/").partition("/")
-        if prefix in self.static_roots and rest:
-            return self.serve_static(prefix, rest, request)
-        return not_found()
-
-    def serve_static(self, prefix, subpath, request):
-        for root in self.static_roots[prefix]:
-            path = static_file(root, subpath)
-            if path:
-                return werkzeug.utils.send_file(path, request.environ, conditional=True,
-                                                etag=True, max_age=None)
-        return not_found()
-
-
-def static_file(root, subpath):
-    """The file ``subpath`` under ``root``, or None if absent or outside ``root``."""
-    path = werkzeug.security.safe_join(root, subpath)
-    if path is None or not os.path.isfile(path):
-        return None
-    real_root = os.path.realpath(root)
-    if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
-        return None
-    return path
-
-
-def not_found():
-    return Response("not found\n", 404, mimetype="text/plain")
+    def serve(self, environ, start_response):
+        from .dispatchers import Dispatcher
+        with HTTPRequest(environ) as httprequest:
+            dispatcher = Dispatcher.for_path(httprequest.path)
+            if dispatcher is None:
+                return plain(404, "not found")(environ, start_response)
+            request = Request(self, httprequest, dispatcher)
+            request_stack.push(request)
+            try:
+                response = request.dispatch()
+            except werkzeug.exceptions.HTTPException as exc:
+                response = secure(exc.get_response(environ))
+            except Exception:
+                _logger.exception("error while serving %s %s", httprequest.method, httprequest.path)
+                response = plain(500, "internal server error")
+            finally:
+                request_stack.pop()
+            return response(environ, start_response)
 
 
 root = Application()

@@ -19,12 +19,13 @@ import sys
 import threading
 import traceback
 
-from inphms import errors, http
+from inphms import errors, http, printcapture, sql
 from inphms.config import config
 from inphms.modules import module
 from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
 
 from . import limits, pidfile
+from .reloader import Reloader
 from .signals import SignalQueue
 
 _logger = logging.getLogger(__name__)
@@ -33,8 +34,10 @@ MAIN_LOOP_TICK = 1.0
 
 
 class ThreadedServer:
-    def __init__(self, app):
+    def __init__(self, app, watch=()):
         self.app = app
+        self.watch = list(watch)    # folders --dev reload watches
+        self.reloader = None
         self.httpd = None
         self.http_thread = None
         self.signals = SignalQueue()
@@ -49,6 +52,10 @@ class ThreadedServer:
         self.signals.install()
         if config["http_enable"] and not stop:
             self.http_spawn()
+        if self.watch and not stop:
+            # a reload asked by the watcher is the same as an operator's SIGHUP
+            self.reloader = Reloader(self.watch, lambda: self.signals.handler(signal.SIGHUP, None))
+            self.reloader.start()
 
     def check_soft_limit(self):
         """A soft limit below the fresh process's own size would reload forever."""
@@ -120,6 +127,8 @@ class ThreadedServer:
     # -- stop ---------------------------------------------------------------
     def stop(self):
         """Stop accepting, let requests in flight finish, release resources."""
+        if self.reloader:
+            self.reloader.stop()
         if self.httpd:
             if self.phoenix:
                 # Keep the listening socket open past the server's close, so
@@ -151,7 +160,7 @@ class ThreadedServer:
 
 
 # Functions called at every stop (graceful or phoenix): close pools, join crons.
-stop_hooks = []
+stop_hooks = [sql.close_all]
 
 
 def force_exit():
@@ -175,6 +184,7 @@ def dump_stacks():
 def reexec(handoff_fd):
     """Replace this process image by a fresh one with the same arguments and pid."""
     env = dict(os.environ)
+    SignalQueue.block_for_exec()
     logging.shutdown()      # before dup2: fd 3 may be the log file
     if handoff_fd is not None:
         if handoff_fd != SD_LISTEN_FDS_START:
@@ -185,11 +195,31 @@ def reexec(handoff_fd):
     os.execve(sys.executable, list(sys.orig_argv), env)
 
 
+def create_first_admin():
+    """On an empty users table: user admin, its password printed once to the console."""
+    from tools.db_users import first_admin
+    password = first_admin()
+    if password:
+        print(f"First start: user 'admin' created with password {password}\n"
+              "It is shown only this once; change it with: python inphms-bin user passwd admin",
+              flush=True)
+
+
+def dev_reload_folders(addons):
+    if not {"reload", "all"} & set(config["dev_mode"]):
+        return []
+    return [addon.path for addon in addons]
+
+
 def start(stop=False):
     """Load the addons, build the Application, serve; returns the exit code."""
     addons = module.load_addons(config)
+    sql.init_database(config, addons)
+    create_first_admin()
+    printcapture.install()
     http.root.setup(addons)
-    server = ThreadedServer(http.root)
+    http.root.registry      # index the addons now, so overrides are logged at start-up
+    server = ThreadedServer(http.root, watch=dev_reload_folders(addons))
     rc = server.run(stop)
     if server.phoenix:
         reexec(server.handoff_fd)

@@ -24,6 +24,9 @@ class SignalQueue:
     def install(self, signals=HANDLED):
         for signum in signals:
             signal.signal(signum, self.handler)
+        # a phoenix re-exec starts with these blocked (see block_for_exec):
+        # whatever arrived meanwhile is delivered now, to the handler
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
 
     def handler(self, signum, frame):
         self.pending.append(signum)
@@ -46,6 +49,12 @@ class SignalQueue:
         if self.pending:
             return self.pending.popleft()
         return None
+
+    @staticmethod
+    def block_for_exec(signals=HANDLED):
+        """Block the signals across an exec: the new image would die of a SIGHUP
+        sent before it installs its handlers; blocked, it stays pending instead."""
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
 
     def close(self):
         os.close(self.wake_r)

@@ -171,3 +171,17 @@ def test_soft_limit_below_a_fresh_server_does_not_loop(server_factory):
     server.wait_log("memory reloads are off")
     time.sleep(2.5)
     assert server.log().count("inphms version") == 1
+
+
+def test_sighups_in_quick_succession_never_kill_the_server(server_factory):
+    server = server_factory()
+    pid = server.pid
+    for _ in range(4):
+        server.signal(signal.SIGHUP)
+        time.sleep(0.15)
+    time.sleep(3)
+    assert server.proc.poll() is None, server.log()
+    server.wait_ready()
+    assert server.pid == pid
+    assert server.get(LICENSE)[0] == 200
+    assert server.log().count("inphms version") >= 2

@@ -37,7 +37,7 @@ def test_lib_files_with_etag_and_304(server_factory):
     assert status == 200 and "javascript" in headers["Content-Type"]
 
 
-@pytest.mark.parametrize("path", ["/", "/nothing", "/lib/", "/lib/nope.css",
+@pytest.mark.parametrize("path", ["/nothing", "/cgi-bin/other", "/lib/", "/lib/nope.css",
                                   "/lib/../inphms.conf", "/lib/%2e%2e/%2e%2e/__manifest__.py",
                                   "/lib/..%2f__manifest__.py"])
 def test_anything_else_is_a_plain_404(server_factory, path):
@@ -57,7 +57,7 @@ def test_access_log_line_masks_the_session(server_factory):
     log = server.wait_log("GET /lib/bootstrap.LICENSE 200")
     assert token not in log
     lines = [l for l in log.splitlines() if "inphms.access" in l]
-    assert any("GET /p?app=start&ses=***&rpage=dashboard 404 " in l for l in lines)
+    assert any("GET /p?app=start&ses=***&rpage=dashboard 302 " in l for l in lines)
     assert any("GET /lib/bootstrap.LICENSE 200 " in l and l.endswith("ms") for l in lines)
 
 

@@ -1,6 +1,6 @@
 """Fixtures of the database tests: each `db` test runs on SQLite and on MariaDB.
 
-- ``mariadb`` (session): the private MariaDB server of tests/support/mariadb.py.
+- ``mariadb`` (session, from tests/conftest.py): the private MariaDB server.
 - ``blank``: inphms.config.config pointed at a new, empty database of the
   engine under test (a SQLite file in tmp_path, or a new MariaDB database).
 - ``db``: ``blank`` after ``init_database`` with the base addon and the test
@@ -21,21 +21,9 @@ import inphms  # noqa: E402  (installs the `tools` alias)
 from inphms import sql  # noqa: E402
 from inphms.config import config  # noqa: E402
 from inphms.modules.module import load_addons  # noqa: E402
-from tests.support.mariadb import MariaDB  # noqa: E402
 
 ADDONS = Path(__file__).resolve().parent / "addons"
 ENGINES = ["sqlite", "mysql"]
-
-
-@pytest.fixture(scope="session")
-def mariadb():
-    server = MariaDB.for_session(ROOT / "tests" / ".run" / "mariadb")
-    if not server.available():
-        pytest.fail("MariaDB is not installed: apt-get install -y mariadb-server mariadb-client")
-    server.start()
-    yield server
-    sql.close_all()
-    server.cleanup()
 
 
 class Target:

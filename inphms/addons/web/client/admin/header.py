@@ -1,0 +1,31 @@
+# header.py - the top of every page: html head, libraries, the nav bar
+from tools.kicutil import *
+from tools.kiclang import *
+
+
+def header(data):
+    ses = data["ses"]
+    s = data["s"]
+    home = kicnav("dashboard", ses)
+    name = esc(s.get("uname", ""))
+    h = f"""<!DOCTYPE html>
+<html lang=en>
+<head>
+    <meta charset=utf-8>
+    <meta name=viewport content="width=device-width, initial-scale=1">
+    <title>inphms</title>
+    <link href="/lib/bootstrap.min.css" rel=stylesheet>
+    <link href="/lib/web.css" rel=stylesheet>
+    <script src="/lib/bootstrap.bundle.min.js"></script>
+    <script src="/lib/kicdev.server.js"></script>
+    <script src="/lib/web.js"></script>
+    {kicbutton0()}
+</head>
+<body>
+<nav id=topbar class="navbar navbar-dark bg-dark px-3">
+    <a id=home class=navbar-brand href="{esc(home)}">inphms</a>
+    <span id=user class="navbar-text ms-auto me-3">{name}</span>
+    <button id=logout class="btn btn-outline-light btn-sm" onclick=web_logout()>{txt("Logout")}</button>
+</nav>
+"""
+    return h

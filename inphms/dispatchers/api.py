@@ -1,0 +1,118 @@
+"""The API: ``POST /cgi-bin/api?meth=api_x`` (and ``/api``), Flyton's call_server.
+
+The body is ``{"info": {"ses": .., "uses": ..}, "input": {...}}``.  ``meth``
+names ``server/apis/api/api_x.py`` and its function ``api_x(data)``, which
+answers with ``api_ok()`` / ``api_err()`` or returns a dict.  Every answer is
+JSON of one shape::
+
+    {"server": {"method": .., "allow": 1|0, "msg": .., ...more, "server_ver": ..}}
+
+Bad JSON or a missing ``meth``: 400; an unknown method: 404; a body over
+``limit_request``: 413; an exception: 500 — all with that JSON body.  A call
+without a valid session to a module that is not ``public = 1`` gets
+``allow 0, sact "out"`` (status 200) so the browser goes to the login page.
+"""
+import json
+import logging
+import traceback
+
+import werkzeug.exceptions
+import werkzeug.wrappers
+
+import inphms
+from inphms import http, printcapture, sessions
+from inphms.config import config
+from inphms.modules.registry import API_RE
+
+from .base import Dispatcher
+
+_logger = logging.getLogger(__name__)
+
+PUBLIC_BUILTINS = ("ping",)
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class ApiDispatcher(Dispatcher):
+    routing_type = "api"
+    paths = ("/cgi-bin/api", "/api")
+
+    def dispatch(self):
+        httprequest = self.request.httprequest
+        if httprequest.method == "OPTIONS":
+            return self.cors(werkzeug.wrappers.Response(status=204))
+        meth = httprequest.args.get("meth", "")
+        if not meth:
+            return self.reply(400, meth, {"allow": 0, "msg": "missing meth"})
+        try:
+            post = read_json(httprequest)
+        except werkzeug.exceptions.RequestEntityTooLarge:
+            return self.reply(413, meth, {"allow": 0, "msg": "request body too large",
+                                          "limit": config["limit_request"]})
+        except ValueError as exc:
+            return self.reply(400, meth, {"allow": 0, "msg": f"bad JSON body: {exc}"})
+        if meth in PUBLIC_BUILTINS:
+            return self.reply(200, meth, {"allow": 1, "msg": "pong"})
+        code = self.request.app.registry.api(meth) if API_RE.match(meth) else None
+        if code is None:
+            return self.reply(404, meth, {"allow": 0, "msg": "unknown method"})
+        try:
+            return self.call(meth, code, post)
+        except Exception:
+            _logger.exception("api %s failed", meth)
+            answer = {"allow": 0, "msg": "internal error", "err": "internal error"}
+            if config["dev_mode"]:
+                answer["trace"] = traceback.format_exc()
+            return self.reply(500, meth, answer)
+
+    def call(self, meth, code, post):
+        module = code.load()
+        info = post["info"]
+        ses = info.get("ses") or info.get("uses") or ""
+        session = sessions.load(ses)
+        if session is None and not getattr(module, "public", 0):
+            return self.reply(200, meth, {"allow": 0, "err": "session expired or missing",
+                                          "msg": "session expired or missing", "sact": "out"})
+        self.request.ses = ses if session is not None else ""
+        self.request.session = session or {}
+        data = {"par": self.request.httprequest.args.to_dict(), "post": post,
+                "ses": self.request.ses, "s": self.request.session,
+                "user_id": self.request.session.get("my_user_id", 0)}
+        with printcapture.capture():
+            returned = code.function()(data)
+        if self.request.answer is None and isinstance(returned, dict):
+            self.request.answer = {"allow": 1, "msg": "ok", **returned}
+        return self.reply(200, meth, self.request.answer or {"allow": 0, "msg": "no answer"})
+
+    def reply(self, status, meth, answer):
+        server = {"method": meth, **answer, "server_ver": inphms.__version__}
+        body = json.dumps({"server": server}, ensure_ascii=False, default=str)
+        response = werkzeug.wrappers.Response(body, status, mimetype="application/json")
+        return self.cors(http.secure(response))
+
+    def cors(self, response):
+        origin = self.request.httprequest.headers.get("Origin")
+        allowed = config["cors_origins"]
+        if origin and (origin in allowed or "*" in allowed):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers.update(CORS_HEADERS)
+        return http.secure(response)
+
+
+def read_json(httprequest):
+    """The JSON body as a dict with ``info`` and ``input`` (empty body: both empty)."""
+    raw = httprequest.get_data(cache=False)
+    if not raw.strip():
+        post = {}
+    else:
+        post = json.loads(raw)
+    if not isinstance(post, dict):
+        raise ValueError("the body must be a JSON object")
+    if not isinstance(post.setdefault("info", {}), dict):
+        raise ValueError("info must be an object")
+    post.setdefault("input", {})
+    return post

@@ -1,0 +1,115 @@
+"""Pages: ``/cgi-bin/p`` and ``/p`` (``?app=start&ses=TOKEN&rpage=NAME&k=v``).
+
+``app=start`` selects the addons' ``client/admin`` folder, ``app=X``
+``client/X``; ``rpage`` names the module ``<rpage>.py`` and its function
+``<rpage>(data)``.  Both names are checked by pattern before anything else.
+The page is ``header(data)``, the body frame around ``<rpage>(data)``, and
+``footer(data)``, each taken from the app's folder or else from
+``client/admin`` (the ``web`` addon's unless a later addon overrides them).
+Each part may return its HTML or ``print()`` it.
+"""
+import html
+import logging
+import traceback
+
+import werkzeug.wrappers
+from werkzeug.utils import redirect
+
+from inphms import http, printcapture, sessions
+from inphms.config import config
+from inphms.modules.registry import NAME_RE
+
+from .base import Dispatcher
+from .root import LOGIN_PAGE
+
+_logger = logging.getLogger(__name__)
+
+MAX_NAME = 64
+LAYOUT = ("header", "body", "footer")
+DEFAULT_RPAGE = "dashboard"
+
+
+class PageDispatcher(Dispatcher):
+    routing_type = "page"
+    paths = ("/cgi-bin/p", "/p")
+
+    def dispatch(self):
+        params = self.request.httprequest.values.to_dict()
+        app = params.get("app") or "start"
+        if not good_name(app):
+            return not_found_page()
+        folder = "admin" if app == "start" else app
+        ses = params.get("ses", "")
+        session = sessions.load(ses)
+        rpage = params.get("rpage") or (session or {}).get("page") or DEFAULT_RPAGE
+        if not good_name(rpage) or rpage in LAYOUT:
+            return not_found_page()
+        code = self.request.app.registry.page(folder, rpage)
+        if code is None:
+            return not_found_page()
+        try:
+            return self.serve(app, folder, rpage, code, params, ses, session)
+        except Exception:
+            _logger.exception("page %s of app %s failed", rpage, app)
+            return error_page(traceback.format_exc())
+
+    def serve(self, app, folder, rpage, code, params, ses, session):
+        if session is None and not getattr(code.load(), "public", 0):
+            return http.secure(redirect(LOGIN_PAGE, 302))
+        self.request.ses = ses
+        self.request.session = session or {}
+        data = dict(params, ses=ses, s=self.request.session, rpage=rpage, app=app)
+        return page_response(self.render(folder, code, data), 200)
+
+    def render(self, folder, code, data):
+        page = run_part(code.function(), data)
+        parts = [self.layout(folder, "header", data),
+                 self.layout(folder, "body", data, page),
+                 self.layout(folder, "footer", data)]
+        return "".join(parts)
+
+    def layout(self, folder, name, data, *args):
+        registry = self.request.app.registry
+        code = registry.page(folder, name) or registry.page("admin", name)
+        if code is None:
+            return args[0] if args else ""
+        return run_part(code.function(), data, *args)
+
+
+def run_part(func, data, *args):
+    """What ``func`` printed, then what it returned."""
+    with printcapture.capture() as printed:
+        returned = func(data, *args)
+    return "".join(printed) + (returned if isinstance(returned, str) else "")
+
+
+def good_name(name):
+    return len(name) <= MAX_NAME and bool(NAME_RE.match(name))
+
+
+def page_response(body, status):
+    response = werkzeug.wrappers.Response(body, status, mimetype="text/html")
+    return http.secure(response)
+
+
+def not_found_page():
+    return page_response(standalone_page("Page not found",
+                                         "<p>There is no such page.</p>"), 404)
+
+
+def error_page(trace):
+    text = "<p>The page failed. The error is in the server's log.</p>"
+    if config["dev_mode"]:
+        text += f"<pre id=trace>{html.escape(trace)}</pre>"
+    return page_response(standalone_page("Server error", text), 500)
+
+
+def standalone_page(title, inner):
+    return f"""<!DOCTYPE html>
+<html lang=en>
+<head><meta charset=utf-8><title>{title}</title>
+<link href="/lib/bootstrap.min.css" rel=stylesheet></head>
+<body class=p-4><h1 id=title>{title}</h1>{inner}
+<p><a href="{LOGIN_PAGE}">Back to the start</a></p></body>
+</html>
+"""

@@ -1,0 +1,59 @@
+"""Flyton pages may ``print()`` their HTML: send it to the right response.
+
+``sys.stdout`` is replaced once by a proxy.  While a request captures (see
+``capture()``), whatever its thread or greenlet prints goes to that request's
+own buffer; everything else goes to the real stdout.  The buffer is held in a
+ContextVar, which is per thread and, under gevent, per greenlet.
+"""
+import contextlib
+import contextvars
+import io
+import sys
+
+current_buffer = contextvars.ContextVar("inphms_print_buffer", default=None)
+
+
+class StdoutProxy(io.TextIOBase):
+    def __init__(self, real):
+        self.real = real
+
+    def write(self, text):
+        buffer = current_buffer.get()
+        if buffer is None:
+            return self.real.write(text)
+        buffer.append(text)
+        return len(text)
+
+    def flush(self):
+        if current_buffer.get() is None:
+            self.real.flush()
+
+    def writable(self):
+        return True
+
+    @property
+    def encoding(self):
+        return getattr(self.real, "encoding", "utf-8")
+
+    def fileno(self):
+        return self.real.fileno()
+
+    def isatty(self):
+        return False
+
+
+def install():
+    if not isinstance(sys.stdout, StdoutProxy):
+        sys.stdout = StdoutProxy(sys.stdout)
+
+
+@contextlib.contextmanager
+def capture():
+    """Collect printed text in a list while the block runs."""
+    install()
+    buffer = []
+    token = current_buffer.set(buffer)
+    try:
+        yield buffer
+    finally:
+        current_buffer.reset(token)

@@ -1,0 +1,54 @@
+"""Finding the session of a request: one query by primary key.
+
+A token must have the shape the login creates (84 characters of
+``[A-Za-z0-9_-]``) before the database is asked; anything else is no
+session.  The same query reads the session's idle time from the database's
+own clock: a session idle longer than ``ses_ttl`` is ended on the spot, and
+a live one has its ``updated_at`` touched at most once a minute (not on
+every request, which would be a write per page view).
+"""
+import datetime
+import json
+import re
+
+from inphms.config import config
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{84}$")
+TOUCH_EVERY = 60        # seconds between two updates of a session's updated_at
+
+LOAD = ("SELECT user_id, data, updated_at, CURRENT_TIMESTAMP FROM ses "
+        "WHERE id = %s AND is_active = 1")
+TOUCH = "UPDATE ses SET updated_at = CURRENT_TIMESTAMP WHERE id = %s"
+EXPIRE = "UPDATE ses SET is_active = 0 WHERE id = %s"
+
+
+def valid_token(token):
+    return isinstance(token, str) and bool(TOKEN_RE.match(token))
+
+
+def as_time(value):
+    if isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(str(value))
+
+
+def load(token):
+    """The session's data dict with ``my_user_id``, or None when there is no live session."""
+    if not valid_token(token):
+        return None
+    from tools.sql import kic_sql
+    rows = kic_sql(LOAD, (token,))
+    if not rows:
+        return None
+    user_id, data, updated_at, now = rows[0]
+    idle = (as_time(now) - as_time(updated_at)).total_seconds()
+    if config["ses_ttl"] and idle > config["ses_ttl"]:
+        kic_sql(EXPIRE, (token,))
+        return None
+    if idle >= TOUCH_EVERY:
+        kic_sql(TOUCH, (token,))
+    if isinstance(data, (str, bytes)):
+        data = json.loads(data or "{}")
+    data = dict(data or {})
+    data["my_user_id"] = user_id
+    return data

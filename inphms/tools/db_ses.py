@@ -1,0 +1,79 @@
+"""db_ses: the sessions of the `ses` table, as Flyton code uses them.
+
+    from tools.db_ses import *
+
+    add2ses(ses, {"page": "prodlist"})        # kept for the next pages: data["s"]["page"]
+    if not is_ses_role(ses, "admin"):
+        return "no alw"
+
+A session is a row of `ses` whose id is the token: 84 characters of
+[A-Za-z0-9_-] (secrets.token_urlsafe(63)).  A token of another shape is
+refused before any query.  Every write merges into the row's JSON data in
+one transaction, so two requests adding different keys both keep theirs.
+"""
+import json
+import secrets
+
+from inphms import sessions
+from tools.sql import *
+
+__all__ = ["add2ses", "check_ses", "is_ses", "create_new_ses", "end_ses", "is_ses_role",
+           "ses_user"]
+
+
+def add2ses(ses, obj):
+    """Merge obj (a dict) into the session's data; {"status":1} or {"status":0,"err"}."""
+    if not sessions.valid_token(ses):
+        return {"status": 0, "err": "bad session"}
+    if not isinstance(obj, dict):
+        return {"status": 0, "err": "add2ses needs a dict"}
+    return add_to_data("ses", ses, obj)
+
+
+def check_ses(ses):
+    """1 when ses is an active session that has not been idle past ses_ttl, else 0."""
+    if sessions.load(ses) is None:
+        return 0
+    return 1
+
+
+is_ses = check_ses
+
+
+def create_new_ses(user_id, data={}):
+    """A new active session of user_id; returns its token."""
+    ses = secrets.token_urlsafe(63)
+    d = json.dumps(dict(data or {}), ensure_ascii=False)
+    kic_sql("INSERT INTO ses (id, user_id, is_active, data) VALUES (%s, %s, 1, %s)", (ses, user_id, d))
+    return ses
+
+
+def end_ses(ses):
+    """Log out: the session becomes is_active = 0 (nothing is deleted)."""
+    if not sessions.valid_token(ses):
+        return {"status": 0, "err": "bad session"}
+    return insert_to_sql({"table": "ses", "id": ses, "set": {"is_active": 0}})
+
+
+def ses_user(ses):
+    """The users row (id, username, FirstName, LastName, Roles) of an active session, or False."""
+    if not sessions.valid_token(ses):
+        return False
+    w = find_in_sql({"table": "ses s", "fld": "s.id", "val": ses,
+                     "what": "u.id,u.username,u.FirstName,u.LastName,u.Roles",
+                     "where": {"s.is_active": 1, "u.is_active": 1},
+                     "join": [{"jtab": "users u", "on": "s.user_id", "jon": "u.id"}]})
+    return w
+
+
+def is_ses_role(ses, role):
+    """1 when the user of the session has role in the Roles JSON list of users, else 0."""
+    w = ses_user(ses)
+    if not w:
+        return 0
+    r = w["Roles"] or "[]"
+    if isinstance(r, str):
+        r = json.loads(r)
+    if role in (r or []):
+        return 1
+    return 0

@@ -1,0 +1,165 @@
+"""db_users: the users of the `users` table: passwords, lockout, MFA, roles.
+
+    from tools.db_users import *
+
+    w = user_login("dana", "secret")      # {"ok":1,"user":row} or {"ok":0}
+    user_add("dana", "secret", ["admin"], "Dana", "Levi")
+
+Passwords are kept only as werkzeug.security hashes in `sis`.  Five failed
+logins within 15 minutes lock the user for 15 minutes; the count and the
+lock are kept in the user's data ("fails", "lock_until"), where an operator
+can see them (and clear them: user passwd clears the lock).
+"""
+import hashlib
+import json
+import time
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tools.db_ses import *
+from tools.kictotp import *
+from tools.sql import *
+
+__all__ = ["user_find", "user_login", "user_ses", "user_add", "user_passwd", "user_off", "user_roles",
+           "user_mfa_on", "user_mfa_pre", "user_mfa_check", "first_admin",
+           "fails_max", "fails_window", "lock_time"]
+
+fails_max = 5
+fails_window = 15 * 60
+lock_time = 15 * 60
+pre_time = 5 * 60
+what = "id,username,FirstName,LastName,Roles,sis,is_active,data"
+
+# checked when the user does not exist, so both answers take the same time
+dummy = generate_password_hash("no such user")
+
+
+def user_find(u):
+    """The users row of username u (active or not), or False."""
+    if not isinstance(u, str) or not u:
+        return False
+    return find_in_sql({"table": "users", "fld": "username", "val": u, "what": what})
+
+
+def user_login(u, p):
+    """{"ok":1,"user":row} when u/p are right and the user active and not locked, else {"ok":0}."""
+    w = user_find(u)
+    if not w or not w["is_active"]:
+        check_password_hash(dummy, str(p or ""))
+        return {"ok": 0}
+    d = get_data("users", w["id"])
+    now = time.time()
+    if d.get("lock_until", 0) > now:
+        check_password_hash(dummy, str(p or ""))
+        return {"ok": 0}
+    if not w["sis"] or not check_password_hash(w["sis"], str(p or "")):
+        user_failed(w["id"], d, now)
+        return {"ok": 0}
+    if d.get("fails") or d.get("lock_until"):
+        add_to_data("users", w["id"], {"fails": "!del", "lock_until": "!del"})
+    return {"ok": 1, "user": w}
+
+
+def user_ses(w):
+    """A new session of users row w, its data holding the name shown in the header."""
+    name = f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip() or w["username"]
+    return create_new_ses(w["id"], {"uname": name, "username": w["username"]})
+
+
+def user_failed(id, d, now):
+    """Count a failure; the fifth within fails_window locks the user for lock_time."""
+    f = [t for t in d.get("fails", []) if now - t < fails_window]
+    f.append(now)
+    if len(f) < fails_max:
+        add_to_data("users", id, "fails", f)
+        return
+    add_to_data("users", id, {"fails": [], "lock_until": now + lock_time})
+
+
+def user_add(u, p, roles=[], first="", last=""):
+    """A new active user; {"status":1,"id":..} or {"status":0,"err":..}."""
+    if user_find(u):
+        return {"status": 0, "err": f"user {u} exists"}
+    s = {"username": u, "sis": generate_password_hash(p), "Roles": list(roles),
+         "FirstName": first, "LastName": last, "is_active": 1}
+    return insert_to_sql({"table": "users", "set": s, "data": {}})
+
+
+def user_passwd(u, p):
+    """A new password (and no lock) for user u."""
+    w = user_find(u)
+    if not w:
+        return {"status": 0, "err": f"no user {u}"}
+    t = insert_to_sql({"table": "users", "id": w["id"], "set": {"sis": generate_password_hash(p)}})
+    add_to_data("users", w["id"], {"fails": "!del", "lock_until": "!del"})
+    return t
+
+
+def user_off(u):
+    """is_active = 0 for user u, and its sessions end."""
+    w = user_find(u)
+    if not w:
+        return {"status": 0, "err": f"no user {u}"}
+    kic_sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (w["id"],))
+    return insert_to_sql({"table": "users", "id": w["id"], "set": {"is_active": 0}})
+
+
+def user_roles(w):
+    """The Roles of a users row as a list."""
+    r = w["Roles"] or "[]"
+    if isinstance(r, str):
+        r = json.loads(r)
+    return list(r or [])
+
+
+def user_mfa_on(u):
+    """Enrol user u in TOTP: a new secret in data["mfa"]; returns the otpauth URI or ""."""
+    w = user_find(u)
+    if not w:
+        return ""
+    k = totp_new()
+    add_to_data("users", w["id"], "mfa", {"key": k, "on": 1})
+    return totp_uri(k, u)
+
+
+def user_mfa_pre(id):
+    """A one-time token for the MFA step of user id, valid pre_time seconds."""
+    import secrets
+    pre = secrets.token_urlsafe(32)
+    h = hashlib.sha256(pre.encode()).hexdigest()
+    add_to_data("users", id, {"mfa_pre": h, "mfa_until": time.time() + pre_time, "mfa_fails": 0})
+    return pre
+
+
+def user_mfa_check(pre, code):
+    """{"ok":1,"user":row} when pre is a live MFA step and code its user's TOTP code, else {"ok":0}."""
+    if not isinstance(pre, str) or not pre:
+        return {"ok": 0}
+    h = hashlib.sha256(pre.encode()).hexdigest()
+    w = find_in_sql({"table": "users", "what": what, "is_active": 1,
+                     "where": {"mfa_pre": ("=", h, "data")}})
+    if not w:
+        return {"ok": 0}
+    d = get_data("users", w["id"])
+    if d.get("mfa_until", 0) < time.time() or not d.get("mfa", {}).get("on"):
+        return {"ok": 0}
+    if not totp_check(d["mfa"]["key"], code):
+        n = d.get("mfa_fails", 0) + 1
+        add_to_data("users", w["id"], "mfa_fails", n)
+        if n >= fails_max:
+            add_to_data("users", w["id"], {"mfa_pre": "!del", "mfa_until": "!del"})
+        return {"ok": 0}
+    add_to_data("users", w["id"], {"mfa_pre": "!del", "mfa_until": "!del", "mfa_fails": "!del"})
+    return {"ok": 1, "user": w}
+
+
+def first_admin():
+    """On an empty users table: user admin with a random password; returns it, else ""."""
+    if count_in_sql({"table": "users"}):
+        return ""
+    import secrets
+    p = secrets.token_urlsafe(12)
+    t = user_add("admin", p, ["admin"], "Admin", "")
+    if not t["status"]:
+        return ""
+    return p

@@ -1,0 +1,30 @@
+"""Answers of Flyton API functions: api_ok() and api_err().
+
+    from tools.kicapi import *
+
+    def api_prod_save(data):
+        i = data["post"]["input"]
+        if not i.get("name"):
+            api_err("name is missing")
+            return
+        api_ok({"prod_id": 4001})
+
+The answer belongs to the request being served (its thread or greenlet), so
+two calls at the same moment never see each other's answer.  The browser
+reads it as responseData["server"]["allow"], ["msg"] and the keys of more.
+"""
+from inphms import http
+
+__all__ = ["api_ok", "api_err"]
+
+
+def api_ok(more={}):
+    """allow 1, msg "ok", and the keys of more."""
+    r = http.current_request()
+    r.answer = {"allow": 1, "msg": "ok", **(more or {})}
+
+
+def api_err(msg, more={}):
+    """allow 0, msg and err = msg, and the keys of more."""
+    r = http.current_request()
+    r.answer = {"allow": 0, "msg": msg, "err": msg, **(more or {})}

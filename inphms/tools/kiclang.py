@@ -1,0 +1,123 @@
+"""kiclang: txt(), the texts of a page in the user's language.
+
+    from tools.kiclang import *
+
+    h = f"<h1>{txt('Users')}</h1> {txt('Total', ': ')}{n}"
+
+The language is the session's `lang`, else the config `lang`
+(inphms.http.current_lang()).  Each addon may ship a dictionary per
+language, `client/lang/<lang>.json`, a JSON object {"English text":
+"translation"}.  The dictionaries of the loaded addons are merged in loading
+order, so a later addon overrides an earlier one.  Text with no translation
+comes back unchanged; an empty translation counts as none.
+
+A language's dictionary is read once per process, the first time it is
+needed; reset_lang_cache() drops what was read (a new `root.setup()` of the
+addons drops it too).
+"""
+import json
+import logging
+import os
+import re
+import threading
+
+import inphms.http
+
+__all__ = ["txt", "lang_dic", "reset_lang_cache"]
+
+log = logging.getLogger(__name__)
+
+# a language code is a file name: "he", "en", "pt_BR", "zh-Hant"
+lang_ok = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?")
+
+# leading spaces, the text, trailing spaces
+pad = re.compile(r"(\s*)(.*?)(\s*)", re.S)
+
+lock = threading.Lock()
+cache = {"addons": None, "langs": {}}
+
+
+def txt(*parts):
+    """Each part translated (its spaces around kept), the parts joined.
+
+    txt("Total", ": ") -> "סך הכל: " in Hebrew; None parts give "".
+    """
+    dic = lang_dic(inphms.http.current_lang())
+    a = ""
+    for p in parts:
+        a += txt1(p, dic)
+    return a
+
+
+def txt1(p, dic):
+    """One part translated by `dic`, keeping its leading/trailing spaces."""
+    if p is None:
+        return ""
+    m = pad.fullmatch(str(p))
+    before, s, after = m.groups()
+    return before + dic.get(s, s) + after
+
+
+def lang_dic(lang):
+    """The merged dictionary {text: translation} of `lang` ({} if none).
+
+    The dict is the cached one, shared by every request: read it, never change it.
+    """
+    lang = str(lang or "")
+    if not lang_ok.fullmatch(lang):
+        return {}
+    addons = inphms.http.root.addons
+    with lock:
+        if cache["addons"] is not addons:
+            cache["addons"] = addons
+            cache["langs"] = {}
+        dic = cache["langs"].get(lang)
+        if dic is None:
+            dic = cache["langs"][lang] = load_lang(lang, addons)
+    return dic
+
+
+def load_lang(lang, addons):
+    """Every addon's client/lang/<lang>.json merged, in loading order."""
+    dic = {}
+    for a in addons:
+        path = a.subpath("client", "lang", lang + ".json")
+        if not os.path.isfile(path):
+            continue
+        dic.update(read_lang(path, a.name))
+    log.debug("language %s: %d texts", lang, len(dic))
+    return dic
+
+
+def read_lang(path, name):
+    """One dictionary file as {stripped text: translation}.
+
+    A file that is not a JSON object is logged and skipped; so is an entry
+    whose translation is not a text.
+    """
+    f = os.path.basename(path)
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            d = json.load(fh)
+    except (OSError, ValueError) as e:
+        log.error("addon %s: dictionary %s skipped: %s", name, f, e)
+        return {}
+    if not isinstance(d, dict):
+        log.error("addon %s: dictionary %s skipped: not a JSON object", name, f)
+        return {}
+    w = {}
+    for k, v in d.items():
+        if not isinstance(v, str):
+            log.warning("addon %s: dictionary %s: %r is not a text, skipped", name, f, k)
+            continue
+        if not v or not k.strip():
+            continue
+        w[k.strip()] = v
+    return w
+
+
+def reset_lang_cache():
+    """Forget the dictionaries read so far; the next txt() reads them again."""
+    with lock:
+        cache["addons"] = None
+        cache["langs"] = {}

@@ -1,0 +1,71 @@
+"""kictotp: one-time codes of RFC 6238 (TOTP) with the standard library.
+
+    from tools.kictotp import *
+
+    k = totp_new()                                   # a new base32 secret
+    uri = totp_uri(k, "dana", "inphms")              # for the authenticator app
+    if totp_check(k, code):
+        ...
+
+A code is HMAC-SHA1 of the 30-second time step, truncated to 6 digits
+(RFC 4226 section 5.3).  totp_check() accepts the step before and after
+the current one, for clocks that drift a little.
+"""
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+import time
+import urllib.parse
+
+__all__ = ["totp", "totp_new", "totp_uri", "totp_check"]
+
+step = 30
+digits = 6
+
+
+def totp(key, t=None, n=digits, algo="sha1"):
+    """The code of base32 secret `key` at unix time `t` (now when None)."""
+    if t is None:
+        t = time.time()
+    raw = base64.b32decode(pad(key), casefold=True)
+    return hotp(raw, int(t) // step, n, algo)
+
+
+def hotp(raw, count, n=digits, algo="sha1"):
+    """RFC 4226: the counter's HMAC, dynamically truncated to n digits."""
+    mac = hmac.new(raw, struct.pack(">Q", count), getattr(hashlib, algo)).digest()
+    o = mac[-1] & 0x0F
+    v = struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF
+    return str(v % 10 ** n).zfill(n)
+
+
+def pad(key):
+    k = key.replace(" ", "").upper()
+    return k + "=" * (-len(k) % 8)
+
+
+def totp_new():
+    """A new random secret: 20 bytes, base32 without padding (32 characters)."""
+    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+
+
+def totp_uri(key, user, issuer="inphms"):
+    """The otpauth:// URI an authenticator app reads (often shown as a QR code)."""
+    label = urllib.parse.quote(f"{issuer}:{user}")
+    q = urllib.parse.urlencode({"secret": key, "issuer": issuer, "digits": digits, "period": step})
+    return f"otpauth://totp/{label}?{q}"
+
+
+def totp_check(key, code, t=None):
+    """1 when `code` is the code of the current step or of the one next to it."""
+    if t is None:
+        t = time.time()
+    code = str(code or "").strip()
+    if len(code) != digits or not code.isdigit():
+        return 0
+    for d in (-1, 0, 1):
+        if hmac.compare_digest(totp(key, t + d * step), code):
+            return 1
+    return 0

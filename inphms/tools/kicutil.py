@@ -1,0 +1,380 @@
+"""kicutil: page links, buttons, cards and form controls for Flyton pages.
+
+    from tools.kicutil import *
+
+    h = f'''<div id=prods>
+              {kiccard(txt("Products"), "", txt("All active products"), txt("View"), ses, "prodlist")}
+              {kicbutton("prodedit", ses, txt("Add"), "btn btn-primary", {"act": "add"})}
+            </div>
+    '''
+
+The markup contract:
+- attribute values (page names, sessions, classes, ids, URL parameters,
+  input values, placeholders, events) are always escaped here;
+- text arguments (titles, labels, explanations, option texts) are put in
+  as given, so page code can pass markup; wrap user-supplied text in esc().
+
+The page URL is /cgi-bin/p?app=start&r=309012&ses=..&rpage=..&k=v..., as in
+Flyton: `r` is kept for the future and is always the seed's number.
+A button runs kicgo() of /lib/kicdev.js (load it once with kicbutton0()).
+
+The `more={}` defaults are never changed by these functions, so sharing
+the default dict is safe.
+"""
+import html
+import re
+import urllib.parse
+from datetime import date, datetime, time, timedelta
+
+__all__ = [
+    "kicnav", "kiclink", "kicmenu", "kicbutton", "kicbutton0", "kiccard",
+    "kic_collapse", "kicinput", "kicselect", "kic_date", "esc",
+]
+
+kicr = 309012
+kicjs = "/lib/kicdev.js"
+
+# URL parameters kicnav() writes itself: `more` may not set them again
+kicown = ("app", "r", "ses", "rpage")
+
+# keys of `more` that shape a card or a collapse; the others go to the URL
+kiclook = ("width", "icon", "cls", "but_cls", "cid", "open")
+
+# kic_date() format names (the seed's), else a strftime format
+kicfmt = {
+    "-": "%Y-%m-%d",
+    "y0": "%Y",
+    "disp": "%d-%m-%Y",
+    8: "%d-%m-%Y",
+    6: "%m/%d/%Y",
+    "time": "%Y-%m-%d %H:%M",
+}
+
+kicunits = ("weeks", "days", "hours", "minutes")
+
+
+def kicnav(page, ses, more={}, app="start"):
+    """The URL of a page: kicnav("prodedit", ses, {"prod_id": 30012})."""
+    a = urllib.parse.quote_plus(str(app))
+    p = urllib.parse.quote_plus(str(page))
+    s = urllib.parse.quote_plus(str(ses))
+    return f"/cgi-bin/p?app={a}&r={kicr}&ses={s}&rpage={p}{kic_more(more)}"
+
+
+def kic_more(more):
+    """'&k=v' for each key of `more` but "use", keys and values URL-encoded."""
+    a = ""
+    for k, v in (more or {}).items():
+        if k == "use":
+            continue
+        if k in kicown:
+            raise ValueError(f"kicnav: '{k}' is set by kicnav itself, not by more")
+        a += "&" + urllib.parse.quote_plus(str(k)) + "=" + urllib.parse.quote_plus(urlval(v))
+    return a
+
+
+def urlval(v):
+    """A value as URL text: None -> "", True/False -> 1/0, else str()."""
+    if v is None:
+        return ""
+    if v is True:
+        return "1"
+    if v is False:
+        return "0"
+    return str(v)
+
+
+def kiclink(page, ses, title, cls="kicmenu", more={}, app="start"):
+    """A plain link to a page: <a class=.. href=kicnav(..)>title</a>."""
+    url = kicnav(page, ses, more, app)
+    h = f"""<a class="{esc(cls)}" href="{esc(url)}">{title}</a>"""
+    return h
+
+
+def kicmenu(items, ses, cur="", more={}):
+    """A nav bar of page links, the current page marked active.
+
+    items: {page: title} or a list of (page, title) / (page, title, params)
+    more:  "id" of the nav (default kicmenu), "cls" of the nav
+           (default "nav nav-pills"), "app" of the links (default start).
+    Each link has id=menu_<page>.
+    """
+    more = more or {}
+    nid = more.get("id", "kicmenu")
+    cls = more.get("cls", "nav nav-pills")
+    app = more.get("app", "start")
+    if isinstance(items, dict):
+        items = list(items.items())
+    h = f"""<nav id="{esc(nid)}" class="{esc(cls)}">"""
+    for t in items:
+        h += kicmenu1(t, ses, cur, app)
+    h += """
+</nav>"""
+    return h
+
+
+def kicmenu1(t, ses, cur, app):
+    """One link of kicmenu(): t is (page, title) or (page, title, params)."""
+    page, title = t[0], t[1]
+    m = {}
+    if len(t) > 2:
+        m = t[2]
+    cls = "nav-link"
+    cu = ""
+    if str(page) == str(cur):
+        cls = "nav-link active"
+        cu = ' aria-current="page"'
+    url = kicnav(page, ses, m, app)
+    h = f"""
+  <a id="{esc("menu_" + str(page))}" class="{cls}"{cu} href="{esc(url)}">{title}</a>"""
+    return h
+
+
+def kicbutton(page, ses, title, cls="btn btn-primary", more={}, app="start"):
+    """A button that opens a page; more["use"] = ids of form elements to send.
+
+    kicbutton("prodsave", ses, txt("Save"), "btn btn-primary",
+              {"prod_id": 30012, "use": "name,price"})
+    opens .../rpage=prodsave&prod_id=30012&name=<value>&price=<value>.
+    """
+    url = kicnav(page, ses, more, app)
+    use = kicuse((more or {}).get("use", ""))
+    go = f"kicgo('{url}','{use}')"
+    h = f"""<button type="button" class="{esc(cls)}" onclick="{escq(go)}">{title}</button>"""
+    return h
+
+
+def kicuse(use):
+    """The element ids of more["use"], each URL-encoded, joined by commas.
+
+    `use` is "a,b", "a/b" (the seed's separator) or a list of ids.
+    Encoding keeps quotes and commas of odd ids out of the onclick code.
+    """
+    ids = use
+    if isinstance(use, str):
+        ids = re.split(r"[,/\s]+", use)
+    w = [urllib.parse.quote(str(i), safe="") for i in ids if str(i)]
+    return ",".join(w)
+
+
+def kicbutton0():
+    """The script tag of the button code; put it once in a page (or header)."""
+    return f"""<script src="{kicjs}"></script>"""
+
+
+def kiccard(title, title1, explain, button_text="", ses="", page="", more={}):
+    """A bootstrap card: header title (+icon), body title, text and a button.
+
+    more: "width" (css width, e.g. "450px"), "icon" (markup shown at the
+    right of the header), "cls" (more card classes), "but_cls" (button
+    classes, default "btn btn-primary"); every other key (and "use") goes
+    to the button's URL.
+    """
+    more = more or {}
+    st = ""
+    if more.get("width"):
+        st = f''' style="width:{esc(more["width"])}"'''
+    cls = esc(("card " + str(more.get("cls", ""))).strip())
+    icon = more.get("icon", "")
+    t1 = ""
+    if title1:
+        t1 = f"""<h5 class="card-title">{title1}</h5>"""
+    bc = more.get("but_cls", "btn btn-primary")
+    but = ""
+    if button_text:
+        but = kicbutton(page, ses, button_text, bc, kicpars(more))
+    h = f"""
+<div class="{cls}"{st}>
+  <div class="card-header d-flex justify-content-between align-items-center">
+    <h5 class="mb-0">{title}</h5>
+    <span class="ms-auto">{icon}</span>
+  </div>
+  <div class="card-body">
+    {t1}
+    <p class="card-text">{explain}</p>
+    {but}
+  </div>
+</div>"""
+    return h
+
+
+def kicpars(more):
+    """The keys of `more` that are URL parameters (not card/collapse looks)."""
+    return {k: v for k, v in more.items() if k not in kiclook}
+
+
+def kic_collapse(title, explain, button_text="", ses="", page="", more={}):
+    """A card whose header opens and closes its body (bootstrap collapse).
+
+    more: "cid" (id of the collapsing part, default col_<page>), "open"
+    (1 = shown at first), "but_cls"; other keys go to the button's URL.
+    """
+    more = more or {}
+    cid = more.get("cid") or "col_" + str(page)
+    cid = re.sub(r"[^A-Za-z0-9_-]", "_", str(cid))
+    show = ""
+    if more.get("open"):
+        show = " show"
+    bc = more.get("but_cls", "btn btn-primary")
+    foot = ""
+    if button_text:
+        but = kicbutton(page, ses, button_text, bc, kicpars(more))
+        foot = f"""<div class="card-footer">{but}</div>"""
+    h = f"""
+<div class="card">
+  <div class="card-header">
+    <button type="button" class="btn btn-link" data-bs-toggle="collapse" data-bs-target="#{cid}" aria-controls="{cid}">{title}</button>
+  </div>
+  <div id="{cid}" class="collapse{show}">
+    <div class="card-body">{explain}</div>
+    {foot}
+  </div>
+</div>"""
+    return h
+
+
+def kicinput(id, label, placeh="", more={}):
+    """A labelled bootstrap input with id=name=id.
+
+    more: "value", "type" (default text), "onchange" (JS, e.g.
+    "prod_check()"), "req" (1 = required), "dis" (1 = disabled).
+    """
+    more = more or {}
+    i = esc(id)
+    lab = ""
+    if label:
+        lab = f"""<label for="{i}" class="form-label">{label}</label>"""
+    t = esc(more.get("type", "text"))
+    v = esc(more.get("value"))
+    p = esc(placeh)
+    ev = kicev(more)
+    fl = kicflags(more)
+    h = f"""
+<div class="mb-3">
+  {lab}
+  <input type="{t}" class="form-control" id="{i}" name="{i}" placeholder="{p}" value="{v}"{ev}{fl}>
+</div>"""
+    return h
+
+
+def kicev(more):
+    """ onchange="..." when more has one."""
+    if not more.get("onchange"):
+        return ""
+    return f''' onchange="{esc(more["onchange"])}"'''
+
+
+def kicflags(more):
+    """ required / disabled from more["req"] and more["dis"] (0/1)."""
+    a = ""
+    if more.get("req"):
+        a += " required"
+    if more.get("dis"):
+        a += " disabled"
+    return a
+
+
+def kicselect(id, label, opts, more={}):
+    """A labelled bootstrap select with id=name=id.
+
+    opts: {value: text}, a list of (value, text) pairs (or rows whose
+    [0] and [1] are value and text), or a list of values (text = value).
+    more: "value" (the selected value, compared as text), "empty" (text of a
+    first option with value ""), "onchange", "req", "dis".
+    """
+    more = more or {}
+    i = esc(id)
+    lab = ""
+    if label:
+        lab = f"""<label for="{i}" class="form-label">{label}</label>"""
+    emp = ""
+    if "empty" in more:
+        emp = f"""<option value="">{more["empty"]}</option>"""
+    ev = kicev(more)
+    fl = kicflags(more)
+    h = f"""
+<div class="mb-3">
+  {lab}
+  <select id="{i}" name="{i}" class="form-select"{ev}{fl}>
+    {emp}{kicopts(opts, more.get("value"))}
+  </select>
+</div>"""
+    return h
+
+
+def kicopts(opts, cur):
+    """The <option> tags of kicselect(), `cur` selected."""
+    if isinstance(opts, dict):
+        opts = list(opts.items())
+    a = ""
+    for o in opts:
+        v, t = kicopt(o)
+        sel = ""
+        if cur is not None and str(v) == str(cur):
+            sel = " selected"
+        a += f"""
+    <option value="{esc(v)}"{sel}>{t}</option>"""
+    return a
+
+
+def kicopt(o):
+    """(value, text) of one option: a plain value or a pair/row."""
+    if o is None or isinstance(o, (str, bytes, int, float)):
+        return o, o
+    return o[0], o[1]
+
+
+def kic_date(d="", fmt="%Y-%m-%d"):
+    """Format a date: kic_date(w["created_at"], "disp") -> "14-06-2024".
+
+    d: a datetime/date, an ISO text ("2024-06-14", "2024-06-14 10:34:27",
+    as SQLite gives them), or "" / "now" / None for now.
+    fmt: a strftime format, or "-" (2024-06-14), "y0" (2024), "disp"/8
+    (14-06-2024), 6 (06/14/2024), "time" (2024-06-14 10:34),
+    "int"/3 (20240614 as an int), "add N days|hours|minutes|weeks" (the
+    datetime N units later; N may be negative).
+    """
+    d = kicdt(d)
+    if fmt in ("int", 3):
+        return int(d.strftime("%Y%m%d"))
+    if str(fmt).startswith("add "):
+        return kicdtadd(d, fmt)
+    f = kicfmt.get(fmt, fmt)
+    return d.strftime(str(f))
+
+
+def kicdt(d):
+    """A datetime from what kic_date() accepts."""
+    if d is None or d == "" or d == "now":
+        return datetime.now()
+    if isinstance(d, datetime):
+        return d
+    if isinstance(d, date):
+        return datetime.combine(d, time())
+    try:
+        return datetime.fromisoformat(str(d).strip())
+    except ValueError:
+        raise ValueError(f"kic_date: {d!r} is not a date") from None
+
+
+def kicdtadd(d, fmt):
+    """d moved by "add N unit"."""
+    w = fmt.split()
+    if len(w) != 3 or w[2] not in kicunits or not re.fullmatch(r"-?\d+", w[1]):
+        raise ValueError(f"kic_date: {fmt!r} is not 'add N days|hours|minutes|weeks'")
+    return d + timedelta(**{w[2]: int(w[1])})
+
+
+def escq(text):
+    """Text made safe for a double-quoted attribute; single quotes stay as they are.
+
+    Used for onclick code, so kicgo('...') stays readable in the page.
+    """
+    return html.escape(str(text), quote=False).replace('"', "&quot;")
+
+
+def esc(text):
+    """Text made safe for HTML (text and attribute values); None -> ""."""
+    if text is None:
+        return ""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,2 @@
+def boom(data):
+    raise ValueError("kaboom-in-page")

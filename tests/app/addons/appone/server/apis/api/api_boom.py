@@ -1,0 +1,2 @@
+def api_boom(data):
+    raise RuntimeError("kaboom-in-api")

@@ -1,0 +1,5 @@
+from tools.kicapi import *
+
+
+def api_fail(data):
+    api_err("nope", {"code": 7})

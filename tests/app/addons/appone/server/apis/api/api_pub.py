@@ -1,0 +1,7 @@
+from tools.kicapi import *
+
+public = 1
+
+
+def api_pub(data):
+    api_ok({"pub": 1, "s": data["s"]})

@@ -1,0 +1,1 @@
+{'name': 'apptwo', 'version': '1', 'depends': ['appone'], 'summary': 'overrides appone'}

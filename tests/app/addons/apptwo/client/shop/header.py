@@ -1,0 +1,2 @@
+def header(data):
+    return "<header id=shophead>shop header from apptwo</header>"

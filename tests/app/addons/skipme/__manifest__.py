@@ -1,0 +1,1 @@
+{'name': 'skipme', 'version': '1', 'depends': ['web'], 'installable': 0}

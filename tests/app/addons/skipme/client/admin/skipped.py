@@ -1,0 +1,2 @@
+def skipped(data):
+    return "<p id=skipped>must never show</p>"

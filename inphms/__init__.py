@@ -1,6 +1,11 @@
 """inphms: a WSGI application server that runs Flyton web projects."""
-from . import release
-from .modules import tools_alias
+from . import patch_gevent
+
+# --evented: gevent must patch sockets and threads before anything imports them
+patch_gevent.early_patch()
+
+from . import release  # noqa: E402
+from .modules import tools_alias  # noqa: E402
 
 __version__ = release.version
 

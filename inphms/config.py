@@ -103,6 +103,9 @@ OPTIONS = [
     Option("db_maxconn", "int", 32, "largest number of pooled database connections per process", "Database"),
     # Multiprocessing and limits
     Option("workers", "int", 0, "number of worker processes (0 = one threaded process)", "Multiprocessing"),
+    Option("worker_max_requests", "int", 0,
+           "requests a prefork worker serves before it is replaced by a fresh one (0 = never)",
+           "Multiprocessing"),
     Option("evented", "bool", False, "serve with gevent (one process, many greenlets)", "Multiprocessing"),
     Option("max_cron_threads", "int", 2, "number of cron threads (0 = no cron)", "Multiprocessing"),
     Option("limit_memory_soft", "int", 2048 * MB,
@@ -242,7 +245,7 @@ class configmanager:
         port = self.options["http_port"]
         if not 0 <= port <= 65535:
             raise errors.ConfigError(f"option http_port: {port} is not a TCP port")
-        for name in ("db_maxconn", "workers", "max_cron_threads", "limit_memory_soft",
+        for name in ("db_maxconn", "workers", "worker_max_requests", "max_cron_threads", "limit_memory_soft",
                      "limit_memory_hard", "limit_request", "limit_time_real", "ses_ttl",
                      "archive_days"):
             if self.options[name] < 0:

@@ -19,6 +19,7 @@ import time
 
 import werkzeug.serving
 
+from .errors import StartupError
 from .logsetup import mask_secrets
 
 _logger = logging.getLogger(__name__)
@@ -37,6 +38,28 @@ def systemd_socket_fd():
     if int(os.environ.get("LISTEN_FDS", "0") or 0) < 1:
         return None
     return SD_LISTEN_FDS_START
+
+
+def open_listen_socket(host, port):
+    """The socket handed to this process (systemd, phoenix), or a new one bound to host:port.
+
+    For the servers that do not bind through werkzeug: the prefork master
+    and the gevent server.
+    """
+    fd = systemd_socket_fd()
+    if fd is not None:
+        for key in ("LISTEN_FDS", "LISTEN_PID"):
+            os.environ.pop(key, None)
+        sock = socket.socket(fileno=fd)
+        sock.set_inheritable(False)
+        _logger.info("using the listening socket handed to this process (%s:%s)",
+                     *sock.getsockname()[:2])
+        return sock
+    try:
+        return socket.create_server((host, port), backlog=werkzeug.serving.LISTEN_QUEUE)
+    except OSError as exc:
+        raise StartupError(f"Port {port} is in use by another program, or cannot be "
+                           f"bound: {exc.strerror}") from None
 
 
 class LoggingBaseWSGIServerMixIn:
@@ -148,16 +171,22 @@ class ThreadedWSGIServerReloadable(LoggingBaseWSGIServerMixIn, werkzeug.serving.
     daemon_threads = False
     block_on_close = False     # we track requests ourselves (see wait_idle)
 
-    def __init__(self, host, port, app):
+    def __init__(self, host, port, app, fd=None):
         max_threads = int(os.environ.get("INPHMS_MAX_HTTP_THREADS", "0") or 0)
         self.max_http_threads = max_threads
         self.http_threads_sem = threading.Semaphore(max_threads) if max_threads else None
         self.draining = False
         self.connections = 0
         self.busy = 0
+        self.requests_total = 0
         self.state_lock = threading.Condition()
-        self.socket_from_env = systemd_socket_fd()
-        super().__init__(host, port, app, handler=RequestHandler)
+        # a prefork worker serves the master's socket (fd); else systemd's or ours
+        self.socket_from_env = None if fd is not None else systemd_socket_fd()
+        super().__init__(host, port, app, handler=RequestHandler, fd=fd)
+        # Prefork workers share one listening socket: the selector wakes them
+        # all, one wins the accept, and a blocking accept would hang the others
+        # (and their graceful stop).  Non-blocking, the losers just wait again.
+        self.socket.setblocking(False)
 
     # -- binding: systemd / phoenix socket, or a fresh one -----------------
     def server_bind(self):
@@ -175,6 +204,11 @@ class ThreadedWSGIServerReloadable(LoggingBaseWSGIServerMixIn, werkzeug.serving.
 
     def server_activate(self):
         self.socket.listen(self.request_queue_size)
+
+    def get_request(self):
+        conn, address = super().get_request()
+        conn.setblocking(True)
+        return conn, address
 
     # -- requests in flight -----------------------------------------------
     def _handle_request_noblock(self):
@@ -206,6 +240,7 @@ class ThreadedWSGIServerReloadable(LoggingBaseWSGIServerMixIn, werkzeug.serving.
     def busy_begin(self):
         with self.state_lock:
             self.busy += 1
+            self.requests_total += 1
 
     def busy_end(self):
         with self.state_lock:

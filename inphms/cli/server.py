@@ -5,7 +5,7 @@ import os
 import sys
 
 import inphms
-from inphms import errors, logsetup
+from inphms import errors, logsetup, patch_gevent
 from inphms.config import config
 from inphms.service import pidfile, server as service_server
 
@@ -21,11 +21,12 @@ def check_root_user():
 
 
 def check_modes():
-    """Prefork and evented modes are declared options, not built yet: refuse them."""
-    if config["workers"]:
-        raise errors.ConfigError("option workers: prefork workers are not available yet; use 0")
-    if config["evented"]:
-        raise errors.ConfigError("option evented: the gevent server is not available yet")
+    """Evented needs gevent's patching, done by the launcher before any import."""
+    if config["workers"] and config["evented"]:
+        raise errors.ConfigError("option evented: not with workers; choose one of the two")
+    if config["evented"] and not patch_gevent.patched():
+        raise errors.ConfigError("option evented: gevent must patch the process first; "
+                                 "start it with python inphms-bin --evented")
 
 
 def report_configuration():

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 
 from inphms import errors, http, printcapture, sql
@@ -25,6 +26,7 @@ from inphms.modules import module
 from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
 
 from . import limits, pidfile
+from .cron import CronRunner
 from .reloader import Reloader
 from .signals import SignalQueue
 
@@ -44,6 +46,8 @@ class ThreadedServer:
         self.phoenix = False        # re-execute after the stop (SIGHUP, memory)
         self.handoff_fd = None      # the listening socket kept for the new image
         self.memory_wait_logged = False
+        self.addons = []            # the loaded addons: cron finds its jobs in them
+        self.cron = None
 
     # -- start ------------------------------------------------------------
     def start(self, stop=False):
@@ -52,6 +56,8 @@ class ThreadedServer:
         self.signals.install()
         if config["http_enable"] and not stop:
             self.http_spawn()
+        if config["max_cron_threads"] > 0 and not stop:
+            self.cron_spawn()
         if self.watch and not stop:
             # a reload asked by the watcher is the same as an operator's SIGHUP
             self.reloader = Reloader(self.watch, lambda: self.signals.handler(signal.SIGHUP, None))
@@ -70,11 +76,17 @@ class ThreadedServer:
 
     def http_spawn(self):
         self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app)
+        self.start_http_thread()
+
+    def start_http_thread(self):
         self.http_thread = threading.Thread(target=self.httpd.serve_forever,
                                             name="inphms.service.httpd", daemon=True)
         self.http_thread.start()
         host, port = self.httpd.server_address[:2]
         _logger.info("HTTP service (werkzeug) running on %s:%s", host, port)
+
+    def cron_spawn(self):
+        self.cron = CronRunner(self.addons).start()
 
     # -- main loop ----------------------------------------------------------
     def run(self, stop=False):
@@ -126,9 +138,13 @@ class ThreadedServer:
 
     # -- stop ---------------------------------------------------------------
     def stop(self):
-        """Stop accepting, let requests in flight finish, release resources."""
+        """Stop accepting, let requests in flight and cron jobs finish, release resources."""
+        limit = config["limit_time_real"]
+        self.stop_deadline = time.monotonic() + limit if limit else None
         if self.reloader:
             self.reloader.stop()
+        if self.cron:
+            self.cron.request_stop()    # no new job while requests drain
         if self.httpd:
             if self.phoenix:
                 # Keep the listening socket open past the server's close, so
@@ -137,25 +153,40 @@ class ThreadedServer:
             self.httpd.start_draining()
             self.httpd.shutdown()
             self.wait_requests()
+        if self.cron:
+            self.wait_cron()
         for hook in stop_hooks:
             hook()
         _logger.info("stopped" if not self.phoenix else "stopped, re-executing")
 
     def wait_requests(self):
-        """Wait for requests in flight; a second SIGINT/SIGTERM exits at once."""
-        deadline = config["limit_time_real"]
-        waited = 0.0
-        while not self.httpd.wait_idle(0.2):
-            waited += 0.2
+        """Wait for requests in flight (up to the stop's deadline)."""
+        def late():
+            _logger.warning("%d connection(s) still open after limit_time_real (%ss): "
+                            "stopping anyway", self.httpd.connections, config["limit_time_real"])
+        self.wait_until(self.httpd.wait_idle, late)
+
+    def wait_cron(self):
+        """Let running cron jobs finish (up to the same deadline)."""
+        def late():
+            _logger.warning("cron job(s) %s still running after limit_time_real (%ss): "
+                            "stopping anyway", ", ".join(self.cron.busy()), config["limit_time_real"])
+        self.wait_until(self.cron.stop, late)
+
+    def wait_until(self, done, late):
+        """Poll ``done(0.2)`` until it is True or the stop's deadline passes (then ``late()``).
+
+        Meanwhile a second SIGINT/SIGTERM exits at once and SIGQUIT dumps the stacks.
+        """
+        while not done(0.2):
             signum = self.signals.wait(0)
             if signum in (signal.SIGINT, signal.SIGTERM):
                 _logger.warning("%s received again: exiting at once", signal.Signals(signum).name)
                 force_exit()
             if signum == signal.SIGQUIT:
                 dump_stacks()
-            if deadline and waited >= deadline:
-                _logger.warning("%d connection(s) still open after limit_time_real (%ss): "
-                                "stopping anyway", self.httpd.connections, deadline)
+            if self.stop_deadline and time.monotonic() >= self.stop_deadline:
+                late()
                 return
 
 
@@ -211,6 +242,17 @@ def dev_reload_folders(addons):
     return [addon.path for addon in addons]
 
 
+def make_server(addons):
+    """The server of the configured mode: prefork, evented or threaded."""
+    if config["workers"]:
+        from .prefork import PreforkServer, cron_worker_main
+        return PreforkServer(http.root, cron_main=lambda: cron_worker_main(addons))
+    if config["evented"]:
+        from .gevent_server import GeventServer
+        return GeventServer(http.root, watch=dev_reload_folders(addons))
+    return ThreadedServer(http.root, watch=dev_reload_folders(addons))
+
+
 def start(stop=False):
     """Load the addons, build the Application, serve; returns the exit code."""
     addons = module.load_addons(config)
@@ -219,7 +261,8 @@ def start(stop=False):
     printcapture.install()
     http.root.setup(addons)
     http.root.registry      # index the addons now, so overrides are logged at start-up
-    server = ThreadedServer(http.root, watch=dev_reload_folders(addons))
+    server = make_server(addons)
+    server.addons = addons
     rc = server.run(stop)
     if server.phoenix:
         reexec(server.handoff_fd)

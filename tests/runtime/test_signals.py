@@ -148,10 +148,11 @@ def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):
     # measure a fresh server, then set the soft limit a little above it and
     # grow the server past it with 100 connections in flight: it must wait
     # for them, then reload itself (same pid)
-    probe = server_factory()
+    # (no cron: its first runs would grow the server on their own)
+    probe = server_factory(max_cron_threads=0)
     fresh_kb = rss_kb(probe.pid)
     probe.stop()
-    server = server_factory(limit_memory_soft=(fresh_kb + 1536) * 1024,
+    server = server_factory(limit_memory_soft=(fresh_kb + 1536) * 1024, max_cron_threads=0,
                             logfile=str(tmp_path / "second.log"))
     pid = server.pid
     socks = [partial_request(server.port, LICENSE) for _ in range(100)]

@@ -160,7 +160,7 @@ class MariaDB:
                f"--pid-file={os.path.join(self.base, 'mariadbd.pid')}", f"--log-error={self.log}",
                f"--init-file={self.init_file}", "--skip-name-resolve",
                "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-               "--innodb-buffer-pool-size=128M", "--max-connections=300", "--skip-log-bin",
+               "--innodb-buffer-pool-size=128M", "--max-connections=1000", "--skip-log-bin",
                f"--innodb-flush-log-at-trx-commit={1 if self.durable else 2}"] + self.user_args()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)

@@ -1,0 +1,233 @@
+"""``--workers N``: a master process and N forked HTTP workers on one socket.
+
+The master binds the listening socket once (or takes systemd's / its
+previous image's through ``LISTEN_FDS``), forks the workers and, when
+``max_cron_threads`` > 0, one cron worker, so cron runs once per server and
+never once per HTTP worker.  The master serves nothing itself: it waits for
+signals and for its children.
+
+- a worker that dies is replaced; a worker whose memory goes over
+  ``limit_memory_soft`` or that served ``worker_max_requests`` requests
+  finishes its requests, exits, and is replaced.
+- SIGTERM/SIGINT: every worker stops gracefully (finishes its requests),
+  then the master exits 0; a second signal kills the workers at once.
+- SIGHUP: a rolling reload.  The master re-executes itself (same pid, the
+  socket handed over, the old workers' pids in ``INPHMS_OLD_WORKERS``); the
+  new image forks fresh workers with the new config and code, then stops the
+  old ones gracefully.  Old and new workers share the socket meanwhile, so
+  no connection is refused and no request is cut.
+"""
+import logging
+import os
+import signal
+
+from inphms import errors, sql
+from inphms.config import config
+from inphms.serving import ThreadedWSGIServerReloadable, open_listen_socket
+
+from . import limits
+from .cron import CronRunner
+from .server import ThreadedServer, dump_stacks, force_exit
+from .signals import HANDLED, SignalQueue
+
+_logger = logging.getLogger(__name__)
+
+OLD_WORKERS_ENV = "INPHMS_OLD_WORKERS"
+MASTER_SIGNALS = HANDLED + (signal.SIGCHLD,)
+
+
+class HttpWorker(ThreadedServer):
+    """One prefork worker: the threaded server on the master's socket."""
+
+    def __init__(self, app, listen_fd):
+        super().__init__(app)
+        self.listen_fd = listen_fd
+        self.master = os.getppid()
+
+    def http_spawn(self):
+        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
+                                                  self.app, fd=self.listen_fd)
+        self.start_http_thread()
+
+    def cron_spawn(self):
+        """Cron runs in the cron worker, never in an HTTP worker."""
+
+    def on_signal(self, signum):
+        if signum in (signal.SIGHUP, signal.SIGINT):
+            return False        # the master decides; Ctrl-C reaches it too
+        return super().on_signal(signum)
+
+    def process_limit(self):
+        if os.getppid() != self.master:
+            _logger.warning("the master %d is gone: stopping", self.master)
+            return True
+        limit = config["worker_max_requests"]
+        if limit and self.httpd and self.httpd.requests_total >= limit:
+            _logger.info("worker served %d requests (worker_max_requests): recycling",
+                         self.httpd.requests_total)
+            return True
+        if super().process_limit():
+            self.phoenix = False        # a worker is replaced by the master, not re-executed
+            return True
+        return False
+
+
+class PreforkServer:
+    """The master of the workers."""
+
+    def __init__(self, app, cron_main=None):
+        self.app = app
+        self.cron_main = cron_main      # callable run by the cron worker; None = no cron worker
+        self.signals = SignalQueue()
+        self.workers = {}               # pid -> "http" | "cron"
+        self.old = {int(p) for p in os.environ.pop(OLD_WORKERS_ENV, "").split(",") if p}
+        self.socket = None
+        self.phoenix = False
+        self.handoff_fd = None
+        self.stopping = False
+
+    # -- life of the master ---------------------------------------------------
+    def run(self, stop=False):
+        limits.set_limit_memory_hard(config["limit_memory_hard"])
+        if stop:
+            return errors.EXIT_OK
+        self.socket = open_listen_socket(config["http_interface"], config["http_port"])
+        _logger.info("HTTP service (prefork, %d workers) running on %s:%s", config["workers"],
+                     *self.socket.getsockname()[:2])
+        self.signals.install(MASTER_SIGNALS)
+        sql.close_all()         # children open their own connections
+        self.spawn_missing()
+        self.stop_old_workers()
+        while not self.stopping:
+            signum = self.signals.wait(1.0)
+            self.on_signal(signum)
+            self.reap()
+            if not self.stopping:
+                self.spawn_missing()
+        return self.stop()
+
+    def on_signal(self, signum):
+        if signum is None or signum == signal.SIGCHLD:
+            return
+        if signum == signal.SIGQUIT:
+            dump_stacks()
+            self.kill_all(signal.SIGQUIT)
+            return
+        if signum == signal.SIGHUP:
+            _logger.info("SIGHUP received: rolling reload of %d workers", len(self.workers))
+            self.phoenix = True
+        else:
+            _logger.info("%s received: stopping the workers gracefully (send it again to stop "
+                         "at once)", signal.Signals(signum).name)
+        self.stopping = True
+
+    def stop(self):
+        if self.phoenix:
+            # the new image takes the socket and stops these workers once its own run
+            self.handoff_fd = os.dup(self.socket.fileno())
+            os.environ[OLD_WORKERS_ENV] = ",".join(str(p) for p in [*self.workers, *self.old])
+            return errors.EXIT_OK
+        self.socket.close()
+        self.kill_all(signal.SIGTERM)
+        self.wait_children()
+        _logger.info("stopped")
+        return errors.EXIT_OK
+
+    def wait_children(self):
+        """Wait for every child; a second SIGINT/SIGTERM kills them at once."""
+        waited, deadline = 0.0, config["limit_time_real"] or None
+        while self.workers or self.old:
+            signum = self.signals.wait(0.2)
+            waited += 0.2
+            if signum in (signal.SIGINT, signal.SIGTERM) or (deadline and waited > deadline):
+                _logger.warning("killing %d workers at once", len(self.workers) + len(self.old))
+                self.kill_all(signal.SIGKILL)
+                force_exit()
+            self.reap()
+
+    # -- children ---------------------------------------------------------------
+    def spawn_missing(self):
+        kinds = list(self.workers.values())
+        for _ in range(config["workers"] - kinds.count("http")):
+            self.spawn("http")
+        if self.cron_main is not None and config["max_cron_threads"] and "cron" not in kinds:
+            self.spawn("cron")
+
+    def spawn(self, kind):
+        pid = os.fork()
+        if pid:
+            self.workers[pid] = kind
+            _logger.info("%s worker %d started", kind, pid)
+            return
+        code = errors.EXIT_ERROR
+        try:
+            self.signals.close()        # the master's wake-up pipe is not the child's
+            for signum in MASTER_SIGNALS:
+                signal.signal(signum, signal.SIG_DFL)
+            code = self.child_main(kind)
+        except BaseException:
+            _logger.exception("%s worker %d failed", kind, os.getpid())
+        finally:
+            logging.shutdown()
+            os._exit(code)
+
+    def child_main(self, kind):
+        if kind == "cron":
+            return self.cron_main()
+        return HttpWorker(self.app, self.socket.fileno()).run()
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if not pid:
+                return
+            self.old.discard(pid)
+            kind = self.workers.pop(pid, None)
+            if kind and not self.stopping:
+                _logger.warning("%s worker %d exited (%s): starting a new one", kind, pid,
+                                describe_status(status))
+
+    def stop_old_workers(self):
+        """After a rolling reload: the previous image's workers stop gracefully."""
+        for pid in list(self.old):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                self.old.discard(pid)
+        if self.old:
+            _logger.info("stopping %d workers of the previous image gracefully", len(self.old))
+
+    def kill_all(self, signum):
+        for pid in list(self.workers) + list(self.old):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
+
+def cron_worker_main(addons):
+    """The cron worker: the cron threads of the whole prefork server, and nothing else."""
+    signals = SignalQueue()
+    signals.install()
+    master = os.getppid()
+    runner = CronRunner(addons).start()
+    while True:
+        signum = signals.wait(1.0)
+        if signum == signal.SIGTERM or os.getppid() != master:
+            break
+        if signum == signal.SIGQUIT:
+            dump_stacks()
+        # SIGINT and SIGHUP are the master's to act on
+    _logger.info("cron worker stopping: letting running jobs finish")
+    runner.stop(config["limit_time_real"] or None)
+    sql.close_all()
+    return errors.EXIT_OK
+
+
+def describe_status(status):
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"

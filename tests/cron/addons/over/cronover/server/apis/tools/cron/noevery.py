@@ -1,0 +1,5 @@
+"""A job file without `every`: left out, logged."""
+
+
+def noevery(data):
+    return 1

@@ -1,0 +1,2 @@
+"""A job file without its function: left out, logged."""
+every = 5

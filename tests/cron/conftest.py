@@ -1,0 +1,164 @@
+"""Fixtures of the cron tests: a fresh database of each engine, real servers.
+
+Test addons (tests/cron/addons/<set>/<addon>, one set per addons_path entry):
+book/cronbook (job tick, tables cron_book and prod_log, archived through its
+manifest), slow/cronslow (jobs slow and boom), hold/cronhold (job hold),
+over/cronover (overrides ses_expire, broken job files).
+
+- ``crondb``: inphms.config.config pointed at a new database (a SQLite file,
+  or a new database on the private MariaDB) with the tables of base and
+  cronbook; parametrized over both engines.  ``mysql_crondb``/``sqlite_crondb``:
+  one engine only.
+- ``servers(target)``: starts real ``inphms-bin`` processes on the target's
+  database, each in its own folder; all are stopped at the end.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import inphms  # noqa: F401  (installs the `tools` alias)
+from inphms import sql
+from inphms.config import config
+from inphms.modules.module import load_addons
+from tests.support.server import BIN, InphmsProcess, write_config
+
+ADDONS = Path(__file__).resolve().parent / "addons"
+ENGINES = ["sqlite", "mysql"]
+
+
+def addons_path(*sets):
+    """addons_path folders of the test addon sets ``sets`` (e.g. 'book', 'slow')."""
+    return [str(ADDONS / s) for s in sets]
+
+
+class Target:
+    """A database the tests run on, and plain driver access to it."""
+
+    def __init__(self, engine, options, server=None):
+        self.engine = engine
+        self.options = options
+        self.server = server
+
+    def raw(self):
+        """A driver connection outside inphms's pool (autocommit)."""
+        if self.engine == "mysql":
+            return self.server.connect(self.options["db_name"])
+        import sqlite3
+        path = os.path.join(self.options["data_dir"], self.options["db_name"] + ".sqlite")
+        return sqlite3.connect(path, isolation_level=None, timeout=60)
+
+    def query(self, text, params=()):
+        conn = self.raw()
+        try:
+            cur = conn.cursor()
+            cur.execute(text.replace("%s", "?") if self.engine == "sqlite" else text, params)
+            return cur.fetchall()
+        finally:
+            conn.close()
+
+    def value(self, text, params=()):
+        return self.query(text, params)[0][0]
+
+    def now(self):
+        """The database's clock, as the cron tables see it."""
+        from inphms.service.cron_table import as_time
+        return as_time(self.value("SELECT CURRENT_TIMESTAMP"))
+
+
+def use_addons(*sets):
+    """Load base, web and the addons of ``sets`` into this process; returns them."""
+    config["addons_path"] = addons_path(*sets)
+    return load_addons(config)
+
+
+def open_target(request, tmp_path, engine):
+    saved = dict(config.options)
+    options = {"data_dir": str(tmp_path / "data"), "db_maxconn": 16,
+               "db_engine": "sqlite", "db_name": "crontest"}
+    os.makedirs(options["data_dir"])
+    server = None
+    if engine == "mysql":
+        server = request.getfixturevalue("mariadb")
+        options.update(server.options(server.create_database()))
+    sql.close_all()
+    config.options.update(options)
+    sql.configure(config)
+    sql.init_database(config, use_addons("book"))
+    yield Target(engine, options, server)
+    sql.close_all()
+    config.options.clear()
+    config.options.update(saved)
+    if server is not None:
+        server.drop_database(options["db_name"])
+
+
+@pytest.fixture(params=ENGINES)
+def crondb(request, tmp_path):
+    yield from open_target(request, tmp_path, request.param)
+
+
+@pytest.fixture
+def mysql_crondb(request, tmp_path):
+    yield from open_target(request, tmp_path, "mysql")
+
+
+@pytest.fixture
+def sqlite_crondb(request, tmp_path):
+    yield from open_target(request, tmp_path, "sqlite")
+
+
+class Servers:
+    """Real server processes (and CLI runs) on one database, each in its own folder."""
+
+    def __init__(self, tmp_path, target, sets):
+        self.tmp_path = tmp_path
+        self.target = target
+        self.sets = sets
+        self.started = []
+        self.runs = 0
+
+    def options(self, **more):
+        opts = {k: v for k, v in self.target.options.items() if k != "addons_path"}
+        opts["addons_path"] = ",".join(addons_path(*self.sets))
+        opts.update(more)
+        return opts
+
+    def make(self, start=True, **more):
+        folder = self.tmp_path / f"server{len(self.started)}"
+        folder.mkdir()
+        server = InphmsProcess(folder, **self.options(**more))
+        self.started.append(server)
+        if start:
+            server.start()
+        return server
+
+    def cli(self, *args, timeout=120, **more):
+        """``inphms-bin ARGS`` on the same database: (exit code, stdout, stderr)."""
+        self.runs += 1
+        folder = self.tmp_path / f"cli{self.runs}"
+        folder.mkdir()
+        path = write_config(str(folder / "inphms.conf"), **self.options(**more))
+        done = subprocess.run([sys.executable, BIN] + list(args) + ["-c", path], cwd=str(folder),
+                              capture_output=True, text=True, timeout=timeout)
+        return done.returncode, done.stdout, done.stderr
+
+    def stop_all(self):
+        for server in self.started:
+            server.stop()
+
+
+@pytest.fixture
+def servers(tmp_path):
+    made = []
+
+    def make(target, *sets):
+        group = Servers(tmp_path, target, sets)
+        made.append(group)
+        return group
+
+    yield make
+    for group in made:
+        group.stop_all()

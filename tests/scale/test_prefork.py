@@ -1,0 +1,154 @@
+"""--workers N: the master, its workers, their restarts and reloads."""
+import concurrent.futures
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.runtime.test_signals import CLIENT, rss_kb
+from tests.support.client import api
+from tests.support.server import finish_request, partial_request
+
+SLOWAPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "addons")
+LICENSE = "/lib/bootstrap.LICENSE"
+
+
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as handle:
+        return sorted(int(p) for p in handle.read().split())
+
+
+def wait_children(pid, count, timeout=15, other_than=()):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = children(pid)
+        if len(now) == count and not set(now) & set(other_than):
+            return now
+        time.sleep(0.1)
+    raise AssertionError(f"children of {pid}: {children(pid)}, wanted {count} new ones")
+
+
+@pytest.fixture
+def addons(tmp_path):
+    target = tmp_path / "addons"
+    shutil.copytree(SLOWAPP, target)
+    return str(target)
+
+
+def pids_answering(server, n=40):
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return {a[1]["pid"] for a in pool.map(lambda _: api(server.port, "api_pid"), range(n))}
+
+
+def test_workers_share_the_socket_and_are_replaced_when_they_die(server_factory, addons):
+    server = server_factory("--workers", "2", addons_path=addons, max_cron_threads=0)
+    workers = wait_children(server.pid, 2)
+    assert pids_answering(server) <= set(workers)
+    os.kill(workers[0], signal.SIGKILL)
+    now = wait_children(server.pid, 2, other_than=[workers[0]])
+    assert workers[1] in now
+    server.wait_log("exited (killed by SIGKILL): starting a new one")
+    assert api(server.port, "api_pid")[0] == 200
+
+
+def test_sigterm_stops_every_worker_gracefully(server_factory, addons):
+    server = server_factory("--workers", "2", addons_path=addons, max_cron_threads=0)
+    workers = wait_children(server.pid, 2)
+    sock = partial_request(server.port, LICENSE)
+    time.sleep(0.3)
+    server.signal(signal.SIGTERM)
+    server.wait_log("stopping the workers gracefully")
+    time.sleep(0.5)
+    response = finish_request(sock)
+    assert response.startswith(b"HTTP/1.1 200") and response.rstrip().endswith(b"SOFTWARE.")
+    assert server.wait(20) == 0
+    for pid in workers:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_sighup_is_a_rolling_reload_without_failures(server_factory, addons):
+    server = server_factory("--workers", "2", addons_path=addons, max_cron_threads=0)
+    master = server.pid
+    old = wait_children(master, 2)
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "8"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    server.signal(signal.SIGHUP)
+    new = wait_children(master, 2, other_than=old, timeout=30)
+    time.sleep(1.5)
+    server.signal(signal.SIGHUP)
+    wait_children(master, 2, other_than=new, timeout=30)
+    out, err = client.communicate(timeout=60)
+    ok, failed = map(int, out.split())
+    assert failed == 0 and ok > 50, err
+    assert server.pid == master and server.proc.poll() is None
+    assert server.log().count("rolling reload") == 2
+
+
+def test_worker_max_requests_recycles_workers(server_factory, addons):
+    server = server_factory("--workers", "2", addons_path=addons, max_cron_threads=0,
+                            worker_max_requests=25)
+    first = wait_children(server.pid, 2)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda _: api(server.port, "api_pid")[0], range(150)))
+    assert statuses == [200] * 150
+    server.wait_log("(worker_max_requests): recycling")
+    wait_children(server.pid, 2, other_than=first, timeout=20)
+
+
+def test_worker_over_the_memory_soft_limit_is_replaced(server_factory, addons, tmp_path):
+    probe = server_factory("--workers", "1", addons_path=addons, max_cron_threads=0)
+    fresh_kb = rss_kb(wait_children(probe.pid, 1)[0])
+    probe.stop()
+    server = server_factory("--workers", "1", addons_path=addons, max_cron_threads=0,
+                            limit_memory_soft=(fresh_kb + 1536) * 1024,
+                            logfile=str(tmp_path / "mem.log"))
+    first = wait_children(server.pid, 1)
+    socks = [partial_request(server.port, LICENSE) for _ in range(100)]
+    server.wait_log("request(s) in flight end")
+    for sock in socks:
+        assert finish_request(sock).startswith(b"HTTP/1.1 200")
+    wait_children(server.pid, 1, other_than=first, timeout=20)
+    assert "is over limit_memory_soft" in server.log()
+    assert api(server.port, "api_pid")[0] == 200
+
+
+BOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cron", "addons",
+                    "book")
+
+
+def test_cron_runs_once_in_the_cron_worker_not_per_worker(server_factory, tmp_path):
+    from tests.support.db import query
+    addons = tmp_path / "both"
+    shutil.copytree(BOOK, addons)
+    shutil.copytree(os.path.join(SLOWAPP, "slowapp"), addons / "slowapp")
+    server = server_factory("--workers", "2", addons_path=str(addons), max_cron_threads=2)
+    kids = wait_children(server.pid, 3)             # 2 http workers + 1 cron worker
+    server.wait_log("cron worker")
+    time.sleep(7)
+    rows = query(server.config_path, "SELECT pid, due FROM cron_book WHERE name = 'tick'")
+    pids = {r[0] for r in rows}
+    assert len(pids) == 1 and pids <= set(kids)     # one process ran it: the cron worker
+    http_workers = pids_answering(server)
+    assert not pids & http_workers
+    dues = [r[1] for r in rows]
+    assert len(dues) == len(set(dues)) >= 3        # each tick once
+
+
+def test_workers_stop_when_the_master_is_killed(server_factory, tmp_path):
+    addons = tmp_path / "both"
+    shutil.copytree(BOOK, addons)
+    shutil.copytree(os.path.join(SLOWAPP, "slowapp"), addons / "slowapp")
+    server = server_factory("--workers", "2", addons_path=str(addons), max_cron_threads=1)
+    kids = wait_children(server.pid, 3)
+    server.signal(signal.SIGKILL)
+    server.wait(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in kids):
+        time.sleep(0.2)
+    assert not [p for p in kids if os.path.exists(f"/proc/{p}")]
+    assert "is gone: stopping" in server.log()

@@ -112,3 +112,12 @@ def test_add2ses_from_32_threads_on_mariadb(mariadb, tmp_path):
         mariadb.drop_database(config["db_name"])
         config.options.clear()
         config.options.update(saved)
+
+
+def test_page_direction_follows_the_session_language(short_site):
+    he = new_session(short_site.config_path, data={"lang": "he"})
+    status, _, body = request(short_site.port, "GET", f"/p?ses={he}")
+    assert b"<html lang=he dir=rtl>" in body
+    en = new_session(short_site.config_path)
+    status, _, body = request(short_site.port, "GET", f"/p?ses={en}")
+    assert b"<html lang=en dir=ltr>" in body

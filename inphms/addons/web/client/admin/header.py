@@ -1,6 +1,9 @@
 # header.py - the top of every page: html head, libraries, the nav bar
+from inphms.http import current_lang
 from tools.kicutil import *
 from tools.kiclang import *
+
+rtl = ("he", "ar", "fa", "ur", "yi")
 
 
 def header(data):
@@ -8,8 +11,12 @@ def header(data):
     s = data["s"]
     home = kicnav("dashboard", ses)
     name = esc(s.get("uname", ""))
+    lang = current_lang()
+    d = "ltr"
+    if lang in rtl:
+        d = "rtl"
     h = f"""<!DOCTYPE html>
-<html lang=en>
+<html lang={esc(lang)} dir={d}>
 <head>
     <meta charset=utf-8>
     <meta name=viewport content="width=device-width, initial-scale=1">

@@ -1,0 +1,69 @@
+"""The benchmark harness works: ``run.py --quick`` on the threaded mode prints its table.
+
+Not a timing test: no figure is compared with a bar.  It checks that every
+server of the run started, every endpoint answered as it must (run.py checks
+the reference's dashboard is byte for byte inphms's before measuring) and was
+measured, and that the report has its table, ratios and goal lines.  Needs
+wrk (Debian), gunicorn and flask (PyPI), MariaDB; Apache (apache2 and
+python3-pymysql) for the CGI row, else run.py uses its standard-library runner.
+"""
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ROOT / "tests" / "bench" / "run.py"
+
+EXPECTED = [
+    ("inphms threaded", "dashboard"), ("inphms threaded", "api"), ("inphms threaded", "static"),
+    ("flask 1w x 8t", "dashboard"), ("flask 1w x 8t", "api"),
+    ("hello gunicorn 1w x 8t", "hello"), ("hello werkzeug threaded", "hello"),
+    ("flyton cgi", "dashboard"),
+]
+
+
+def table_rows(text):
+    """The rows of the report's table as dicts keyed by the header's names."""
+    lines = [x for x in text.splitlines() if x.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [dict(zip(head, (c.strip() for c in x.strip("|").split("|")))) for x in lines[2:]]
+
+
+def number(text):
+    return float(text.replace(",", "").rstrip("x"))
+
+
+def test_quick_run_prints_the_table(tmp_path):
+    missing = [name for name in ("wrk",) if not shutil.which(name)]
+    missing += [name for name in ("gunicorn", "flask") if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.fail(f"the benchmark needs {', '.join(missing)}: bash tests/run installs them")
+    out = tmp_path / "report.txt"
+    done = subprocess.run([sys.executable, str(RUN), "--quick", "--modes", "threaded", "--out", str(out)],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    text = out.read_text()
+    assert text == done.stdout
+    assert "not available" not in text, text
+    rows = table_rows(text)
+    for server, endpoint in EXPECTED:
+        row = next((r for r in rows if r["server"] == server and r["endpoint"] == endpoint), None)
+        assert row, f"no row for {server} {endpoint}:\n{text}"
+        assert number(row["req/s"]) > 0, row
+        assert number(row["p50 ms"]) > 0 and number(row["p99 ms"]) >= number(row["p50 ms"]), row
+        assert row["errors"] == "0", row
+        if server.startswith("inphms"):
+            assert re.fullmatch(r"\d+\.\d\dx", row["ratio"]), row
+            assert row["compared with"] in ("flask 1w x 8t", "hello gunicorn 1w x 8t"), row
+            assert number(row["RSS MB"]) > 0, row
+    assert "machine: " in text and "cpus" in text
+    goals = text.split("goals:", 1)[1]
+    assert "inphms threaded (paired with gunicorn 1 worker x 8 threads)" in goals
+    verdicts = re.findall(r"^  - .* -> (met|NOT met)$", goals, re.M)
+    assert len(verdicts) == 5, goals
+    assert "no growth over the last half: not measured (run with --memory)" in goals

@@ -21,9 +21,8 @@ def check_root_user():
 
 
 def check_modes():
-    """Evented needs gevent's patching, done by the launcher before any import."""
-    if config["workers"] and config["evented"]:
-        raise errors.ConfigError("option evented: not with workers; choose one of the two")
+    """Evented (alone or in prefork workers) needs gevent's patching, done by the
+    launcher before any import."""
     if config["evented"] and not patch_gevent.patched():
         raise errors.ConfigError("option evented: gevent must patch the process first; "
                                  "start it with python inphms-bin --evented")

@@ -7,6 +7,8 @@ with the socket handed over, memory limit.  ``GeventHTTPD`` gives the
 ThreadedServer what it asks of its HTTP server (busy count, drain, wait).
 """
 import logging
+import os
+import socket
 import time
 
 from inphms.config import config
@@ -46,11 +48,14 @@ def handler_class():
 class GeventHTTPD:
     """gevent.pywsgi.WSGIServer with the interface ThreadedServer drives."""
 
-    def __init__(self, app):
+    def __init__(self, app, fd=None):
         from gevent.pool import Pool
         from gevent.pywsgi import WSGIServer
         self.app = app
-        self.socket = open_listen_socket(config["http_interface"], config["http_port"])
+        if fd is None:
+            self.socket = open_listen_socket(config["http_interface"], config["http_port"])
+        else:   # a prefork worker: the master's socket
+            self.socket = socket.socket(fileno=os.dup(fd))
         self.server_address = self.socket.getsockname()
         self.busy = 0
         self.requests_total = 0
@@ -96,8 +101,10 @@ class GeventHTTPD:
 
 
 class GeventServer(ThreadedServer):
+    listen_fd = None
+
     def http_spawn(self):
-        self.httpd = GeventHTTPD(self.app)
+        self.httpd = GeventHTTPD(self.app, self.listen_fd)
         self.httpd.serve_forever()
         host, port = self.httpd.server_address[:2]
         _logger.info("HTTP service (gevent) running on %s:%s", host, port)

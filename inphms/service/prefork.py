@@ -36,18 +36,9 @@ OLD_WORKERS_ENV = "INPHMS_OLD_WORKERS"
 MASTER_SIGNALS = HANDLED + (signal.SIGCHLD,)
 
 
-class HttpWorker(ThreadedServer):
-    """One prefork worker: the threaded server on the master's socket."""
-
-    def __init__(self, app, listen_fd):
-        super().__init__(app)
-        self.listen_fd = listen_fd
-        self.master = os.getppid()
-
-    def http_spawn(self):
-        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
-                                                  self.app, fd=self.listen_fd)
-        self.start_http_thread()
+class WorkerMixin:
+    """What makes a server a prefork worker: no cron, the master's signals, recycling."""
+    master = None
 
     def cron_spawn(self):
         """Cron runs in the cron worker, never in an HTTP worker."""
@@ -70,6 +61,20 @@ class HttpWorker(ThreadedServer):
             self.phoenix = False        # a worker is replaced by the master, not re-executed
             return True
         return False
+
+
+class HttpWorker(WorkerMixin, ThreadedServer):
+    """One prefork worker: the threaded server on the master's socket."""
+
+    def __init__(self, app, listen_fd):
+        super().__init__(app)
+        self.listen_fd = listen_fd
+        self.master = os.getppid()
+
+    def http_spawn(self):
+        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
+                                                  self.app, fd=self.listen_fd)
+        self.start_http_thread()
 
 
 class PreforkServer:
@@ -174,6 +179,8 @@ class PreforkServer:
     def child_main(self, kind):
         if kind == "cron":
             return self.cron_main()
+        if config["evented"]:
+            return evented_worker(self.app, self.socket.fileno()).run()
         return HttpWorker(self.app, self.socket.fileno()).run()
 
     def reap(self):
@@ -206,6 +213,19 @@ class PreforkServer:
                 os.kill(pid, signum)
             except ProcessLookupError:
                 pass
+
+
+def evented_worker(app, listen_fd):
+    """``--workers N --evented``: a gevent server per worker on the master's socket."""
+    from .gevent_server import GeventServer
+
+    class EventedWorker(WorkerMixin, GeventServer):
+        pass
+
+    worker = EventedWorker(app)
+    worker.listen_fd = listen_fd
+    worker.master = os.getppid()
+    return worker
 
 
 def cron_worker_main(addons):

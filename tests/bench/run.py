@@ -73,7 +73,8 @@ from tests.support.mariadb import MariaDB, find_binary  # noqa: E402
 from tests.support.server import write_config  # noqa: E402
 from apache import CgiSite  # noqa: E402
 
-MODES = {"threaded": ([], 1), "workers2": (["--workers", "2"], 2), "evented": (["--evented"], 1)}
+MODES = {"threaded": ([], 1), "workers2": (["--workers", "2"], 2), "evented": (["--evented"], 1),
+         "workers2evented": (["--workers", "2", "--evented"], 2)}
 PAGE = "/cgi-bin/p?app=start&ses={ses}&rpage=dashboard"
 API = "/cgi-bin/api?meth=api_bench_save"
 STATIC = "/lib/kicdev.server.js"
@@ -1000,7 +1001,8 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 1 s per figure, 1 run, 16 connections, no warm-up")
     parser.add_argument("--modes", default="threaded,workers2,evented",
-                        help="inphms modes, comma separated: threaded, workers2, evented")
+                        help="inphms modes, comma separated: threaded, workers2, evented, "
+                             "workers2evented")
     parser.add_argument("--seconds", type=int, help="seconds per wrk run (default 5, --quick 1)")
     parser.add_argument("--reps", type=int, help="runs per figure, the median is shown (default 3, --quick 1)")
     parser.add_argument("--conns", help="connection counts (default 16,64, --quick 16)")

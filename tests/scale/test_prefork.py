@@ -152,3 +152,18 @@ def test_workers_stop_when_the_master_is_killed(server_factory, tmp_path):
         time.sleep(0.2)
     assert not [p for p in kids if os.path.exists(f"/proc/{p}")]
     assert "is gone: stopping" in server.log()
+
+
+def test_evented_workers_serve_and_roll(server_factory, addons):
+    server = server_factory("--workers", "2", "--evented", addons_path=addons, max_cron_threads=0)
+    old = wait_children(server.pid, 2)
+    assert pids_answering(server) <= set(old)
+    server.wait_log("HTTP service (gevent)", count=2)
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "6"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    server.signal(signal.SIGHUP)
+    wait_children(server.pid, 2, other_than=old, timeout=30)
+    out, err = client.communicate(timeout=60)
+    ok, failed = map(int, out.split())
+    assert failed == 0 and ok > 50, err

@@ -66,10 +66,10 @@ class WorkerMixin:
 class HttpWorker(WorkerMixin, ThreadedServer):
     """One prefork worker: the threaded server on the master's socket."""
 
-    def __init__(self, app, listen_fd):
+    def __init__(self, app, listen_fd, master):
         super().__init__(app)
         self.listen_fd = listen_fd
-        self.master = os.getppid()
+        self.master = master
 
     def http_spawn(self):
         self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
@@ -159,6 +159,7 @@ class PreforkServer:
             self.spawn("cron")
 
     def spawn(self, kind):
+        master = os.getpid()    # read before the fork: the child's getppid() may already be 1
         pid = os.fork()
         if pid:
             self.workers[pid] = kind
@@ -169,19 +170,19 @@ class PreforkServer:
             self.signals.close()        # the master's wake-up pipe is not the child's
             for signum in MASTER_SIGNALS:
                 signal.signal(signum, signal.SIG_DFL)
-            code = self.child_main(kind)
+            code = self.child_main(kind, master)
         except BaseException:
             _logger.exception("%s worker %d failed", kind, os.getpid())
         finally:
             logging.shutdown()
             os._exit(code)
 
-    def child_main(self, kind):
+    def child_main(self, kind, master):
         if kind == "cron":
-            return self.cron_main()
+            return self.cron_main(master)
         if config["evented"]:
-            return evented_worker(self.app, self.socket.fileno()).run()
-        return HttpWorker(self.app, self.socket.fileno()).run()
+            return evented_worker(self.app, self.socket.fileno(), master).run()
+        return HttpWorker(self.app, self.socket.fileno(), master).run()
 
     def reap(self):
         while True:
@@ -215,7 +216,7 @@ class PreforkServer:
                 pass
 
 
-def evented_worker(app, listen_fd):
+def evented_worker(app, listen_fd, master):
     """``--workers N --evented``: a gevent server per worker on the master's socket."""
     from .gevent_server import GeventServer
 
@@ -224,15 +225,14 @@ def evented_worker(app, listen_fd):
 
     worker = EventedWorker(app)
     worker.listen_fd = listen_fd
-    worker.master = os.getppid()
+    worker.master = master
     return worker
 
 
-def cron_worker_main(addons):
+def cron_worker_main(addons, master):
     """The cron worker: the cron threads of the whole prefork server, and nothing else."""
     signals = SignalQueue()
     signals.install()
-    master = os.getppid()
     runner = CronRunner(addons).start()
     while True:
         signum = signals.wait(1.0)

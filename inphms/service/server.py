@@ -246,7 +246,7 @@ def make_server(addons):
     """The server of the configured mode: prefork, evented or threaded."""
     if config["workers"]:
         from .prefork import PreforkServer, cron_worker_main
-        return PreforkServer(http.root, cron_main=lambda: cron_worker_main(addons))
+        return PreforkServer(http.root, cron_main=lambda master: cron_worker_main(addons, master))
     if config["evented"]:
         from .gevent_server import GeventServer
         return GeventServer(http.root, watch=dev_reload_folders(addons))

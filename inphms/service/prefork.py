@@ -96,9 +96,10 @@ class PreforkServer:
         limits.set_limit_memory_hard(config["limit_memory_hard"])
         if stop:
             return errors.EXIT_OK
-        self.socket = open_listen_socket(config["http_interface"], config["http_port"])
-        _logger.info("HTTP service (prefork, %d workers) running on %s:%s", config["workers"],
-                     *self.socket.getsockname()[:2])
+        if config["http_enable"]:
+            self.socket = open_listen_socket(config["http_interface"], config["http_port"])
+            _logger.info("HTTP service (prefork, %d workers) running on %s:%s", config["workers"],
+                         *self.socket.getsockname()[:2])
         self.signals.install(MASTER_SIGNALS)
         sql.close_all()         # children open their own connections
         self.spawn_missing()
@@ -129,10 +130,11 @@ class PreforkServer:
     def stop(self):
         if self.phoenix:
             # the new image takes the socket and stops these workers once its own run
-            self.handoff_fd = os.dup(self.socket.fileno())
+            self.handoff_fd = os.dup(self.socket.fileno()) if self.socket else None
             os.environ[OLD_WORKERS_ENV] = ",".join(str(p) for p in [*self.workers, *self.old])
             return errors.EXIT_OK
-        self.socket.close()
+        if self.socket:
+            self.socket.close()
         self.kill_all(signal.SIGTERM)
         self.wait_children()
         _logger.info("stopped")
@@ -153,7 +155,8 @@ class PreforkServer:
     # -- children ---------------------------------------------------------------
     def spawn_missing(self):
         kinds = list(self.workers.values())
-        for _ in range(config["workers"] - kinds.count("http")):
+        wanted = config["workers"] if self.socket else 0       # --no-http-enable: cron only
+        for _ in range(wanted - kinds.count("http")):
             self.spawn("http")
         if self.cron_main is not None and config["max_cron_threads"] and "cron" not in kinds:
             self.spawn("cron")

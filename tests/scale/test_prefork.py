@@ -167,3 +167,21 @@ def test_evented_workers_serve_and_roll(server_factory, addons):
     out, err = client.communicate(timeout=60)
     ok, failed = map(int, out.split())
     assert failed == 0 and ok > 50, err
+
+
+def test_no_http_enable_with_workers_runs_cron_only(server_factory, tmp_path):
+    import socket
+    addons = tmp_path / "book"
+    shutil.copytree(BOOK, addons)
+    server = server_factory("--workers", "2", "--no-http-enable", addons_path=str(addons),
+                            max_cron_threads=1, start=False)
+    server.start(wait=False)
+    server.wait_log("cron worker")
+    kids = wait_children(server.pid, 1)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", server.port)) != 0     # nothing listens
+    assert "HTTP service" not in server.log()
+    server.signal(signal.SIGTERM)
+    assert server.wait(30) == 0
+    assert not [p for p in kids if os.path.exists(f"/proc/{p}")
+                and open(f"/proc/{p}/stat").read().split()[2] != "Z"]

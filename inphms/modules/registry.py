@@ -56,6 +56,24 @@ class CodeFile:
         return func
 
 
+def index_code_files(addon, kind, folder, index, pattern, what=None):
+    """Add the ``<name>.py`` files of ``folder`` to ``index`` ({name: CodeFile}).
+
+    A name already there (an earlier addon's) is overridden, and that is logged
+    (as ``what``, by default the kind).
+    """
+    if not os.path.isdir(folder):
+        return
+    for filename in sorted(os.listdir(folder)):
+        name, ext = os.path.splitext(filename)
+        if ext != ".py" or not pattern.match(name):
+            continue
+        if name in index:
+            _logger.info("%s %s of addon %s overrides the one of addon %s",
+                         what or kind, name, addon.name, index[name].addon)
+        index[name] = CodeFile(addon.name, kind, name, os.path.join(folder, filename))
+
+
 class Registry:
     def __init__(self, addons):
         self.addons = list(addons)
@@ -76,9 +94,8 @@ class Registry:
                 folder = os.path.join(client, app)
                 if app in ("lib", "pages", "lang") or not os.path.isdir(folder):
                     continue
-                self.index_folder(addon, "client_" + app, folder,
-                                  self.pages.setdefault(app, {}), NAME_RE)
-        self.index_folder(addon, "api", addon.subpath("server", "apis", "api"), self.apis, API_RE)
+                index_code_files(addon, "client_" + app, folder, self.pages.setdefault(app, {}), NAME_RE)
+        index_code_files(addon, "api", addon.subpath("server", "apis", "api"), self.apis, API_RE)
         for prefix in ("lib", "pages"):
             folder = addon.subpath("client", prefix)
             if os.path.isdir(folder):
@@ -97,18 +114,6 @@ class Registry:
                     _logger.info("static file %s of addon %s overrides the one of addon %s",
                                  url, addon.name, self.static_owner[url])
                 self.static_owner[url] = addon.name
-
-    def index_folder(self, addon, kind, folder, index, pattern):
-        if not os.path.isdir(folder):
-            return
-        for filename in sorted(os.listdir(folder)):
-            name, ext = os.path.splitext(filename)
-            if ext != ".py" or not pattern.match(name):
-                continue
-            if name in index:
-                _logger.info("%s %s of addon %s overrides the one of addon %s",
-                             kind, name, addon.name, index[name].addon)
-            index[name] = CodeFile(addon.name, kind, name, os.path.join(folder, filename))
 
     def page(self, app, rpage):
         """The CodeFile of page ``rpage`` of app folder ``app``, or None."""

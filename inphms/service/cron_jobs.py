@@ -10,11 +10,10 @@ not import, or lacks ``every`` or its function, is logged and left out, so
 one broken job never keeps the server (or the other jobs) from running.
 """
 import logging
-import os
 import re
 import sys
 
-from inphms.modules.registry import CodeFile
+from inphms.modules.registry import index_code_files
 
 _logger = logging.getLogger(__name__)
 
@@ -58,17 +57,8 @@ def job_files(addons):
     """{name: CodeFile} of the job files, a later addon winning (logged)."""
     found = {}
     for addon in addons:
-        folder = addon.subpath("server", "apis", "tools", "cron")
-        if not os.path.isdir(folder):
-            continue
-        for filename in sorted(os.listdir(folder)):
-            name, ext = os.path.splitext(filename)
-            if ext != ".py" or not JOB_RE.match(name):
-                continue
-            if name in found:
-                _logger.info("cron job %s of addon %s overrides the one of addon %s",
-                             name, addon.name, found[name].addon)
-            found[name] = CodeFile(addon.name, "cron", name, os.path.join(folder, filename))
+        index_code_files(addon, "cron", addon.subpath("server", "apis", "tools", "cron"),
+                         found, JOB_RE, what="cron job")
     return found
 
 

@@ -14,9 +14,9 @@ Only active gen rows count; when several active rows share a key1 the last
 (highest id) wins, as in gen_data().  A missing row or key gives an empty
 list / dict, so a page can loop over the answer without a check.
 """
-import json
 
 from tools.sql import *
+from tools.sql import parse_json
 
 __all__ = ["list_gen_tab", "list_tab_dict"]
 
@@ -42,16 +42,7 @@ def gen_row(key1):
     if not w:
         return {}
     g = {"id": w["id"], "val": w["val1"]}
-    d = parse(w["data"])
+    d = parse_json(w["data"])
     if d:
         g["data"] = d
     return g
-
-
-def parse(v):
-    if not v:
-        return None
-    try:
-        return json.loads(v)
-    except ValueError:
-        return None

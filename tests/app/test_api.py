@@ -6,6 +6,7 @@ import socket
 import pytest
 
 from tests.support.client import api, new_session, request
+from tests.support.server import read_all
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +121,7 @@ def test_oversize_body_is_refused_before_it_is_read(app_server, ses):
         sock.sendall(b"POST /cgi-bin/api?meth=api_echo HTTP/1.1\r\nHost: x\r\n"
                      b"Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n"
                      + b" " * 1024)
-        chunks = []
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            chunks.append(data)
-        answer = b"".join(chunks)
+        answer = read_all(sock)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413")
     server = json.loads(body)["server"]

@@ -9,23 +9,18 @@ import shutil
 
 import pytest
 
+from tests.support.browser import chromium
+
 from tests.sessions.conftest import start_site
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".run",
                      "screenshots")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is not installed: apt-get install -y chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ import inphms  # noqa: F401  (installs the `tools` alias)
 from inphms import sql
 from inphms.config import config
 from inphms.modules.module import load_addons
+from tests.support import db as support_db
 from tests.support.server import BIN, InphmsProcess, write_config
 
 ADDONS = Path(__file__).resolve().parent / "addons"
@@ -34,33 +35,8 @@ def addons_path(*sets):
     return [str(ADDONS / s) for s in sets]
 
 
-class Target:
-    """A database the tests run on, and plain driver access to it."""
-
-    def __init__(self, engine, options, server=None):
-        self.engine = engine
-        self.options = options
-        self.server = server
-
-    def raw(self):
-        """A driver connection outside inphms's pool (autocommit)."""
-        if self.engine == "mysql":
-            return self.server.connect(self.options["db_name"])
-        import sqlite3
-        path = os.path.join(self.options["data_dir"], self.options["db_name"] + ".sqlite")
-        return sqlite3.connect(path, isolation_level=None, timeout=60)
-
-    def query(self, text, params=()):
-        conn = self.raw()
-        try:
-            cur = conn.cursor()
-            cur.execute(text.replace("%s", "?") if self.engine == "sqlite" else text, params)
-            return cur.fetchall()
-        finally:
-            conn.close()
-
-    def value(self, text, params=()):
-        return self.query(text, params)[0][0]
+class Target(support_db.Target):
+    """A database the tests run on; its clock as the cron tables see it."""
 
     def now(self):
         """The database's clock, as the cron tables see it."""

@@ -5,7 +5,6 @@ import sys
 
 from tests.sessions.conftest import start_site
 from tests.support.client import api, request
-from tests.support.db import query
 from tests.support.server import BIN
 
 

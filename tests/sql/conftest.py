@@ -21,42 +21,10 @@ import inphms  # noqa: E402  (installs the `tools` alias)
 from inphms import sql  # noqa: E402
 from inphms.config import config  # noqa: E402
 from inphms.modules.module import load_addons  # noqa: E402
+from tests.support.db import Target  # noqa: E402
 
 ADDONS = Path(__file__).resolve().parent / "addons"
 ENGINES = ["sqlite", "mysql"]
-
-
-class Target:
-    """The database a test runs on, and ways to look at it without tools.sql."""
-
-    def __init__(self, engine, options, server=None):
-        self.engine = engine
-        self.options = options
-        self.server = server
-        self.password = options.get("db_password", "")
-
-    def raw(self):
-        """A plain driver connection, outside the pool (autocommit)."""
-        if self.engine == "mysql":
-            return self.server.connect(self.options["db_name"])
-        import sqlite3
-        path = os.path.join(self.options["data_dir"], self.options["db_name"] + ".sqlite")
-        return sqlite3.connect(path, isolation_level=None)
-
-    def query(self, text, params=()):
-        conn = self.raw()
-        try:
-            cur = conn.cursor()
-            cur.execute(text.replace("%s", "?") if self.engine == "sqlite" else text, params)
-            return cur.fetchall()
-        finally:
-            conn.close()
-
-    def tables(self):
-        if self.engine == "mysql":
-            return {row[0] for row in self.query("SHOW TABLES")}
-        return {row[0] for row in self.query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
 
 
 def point_config(options):

@@ -127,14 +127,19 @@ def partial_request(port, path="/lib/bootstrap.LICENSE"):
     return sock
 
 
-def finish_request(sock):
-    """Send the end of the headers and read the whole response."""
-    sock.sendall(b"\r\n")
+def read_all(sock):
+    """Everything the server sends until it closes the connection."""
     chunks = []
     while True:
         data = sock.recv(65536)
         if not data:
-            break
+            return b"".join(chunks)
         chunks.append(data)
+
+
+def finish_request(sock):
+    """Send the end of the headers and read the whole response."""
+    sock.sendall(b"\r\n")
+    answer = read_all(sock)
     sock.close()
-    return b"".join(chunks)
+    return answer

@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
+from tests.support.browser import chromium
+
 from prodtest import ADDON, login, new_prod, start_products
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = os.path.dirname(os.path.dirname(ADDON))
 SHOT = os.path.join(ROOT, "tests", ".run", "screenshots", "products.png")
 README_SHOT = os.path.join(ROOT, "docs", "img", "products.png")
@@ -35,13 +35,8 @@ CATALOGUE = [
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is not installed: apt-get install -y chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,37 @@
-"""The HTTP server: werkzeug's threaded server, adapted through its hooks.
+"""The HTTP server: HTTP/1.1 with kept-alive connections, a thread per connection.
 
-``ThreadedWSGIServerReloadable`` adds what a reloadable production server
-needs: a listening socket handed over by systemd or by our own previous image
-(``LISTEN_FDS``), a cap on requests in flight (``INPHMS_MAX_HTTP_THREADS``),
-non-daemon request threads that a graceful stop can wait for, and a drain
-mode in which kept-alive connections are closed instead of reused.
+``ThreadedWSGIServerReloadable`` accepts connections on one listening socket
+(bound here, handed over by systemd or by our own previous image through
+``LISTEN_FDS``, or shared with the other prefork workers) and runs each
+connection in its own non-daemon thread, up to ``INPHMS_MAX_HTTP_THREADS``
+connections at once.  It counts requests in flight so a graceful stop can
+wait for them, and it has a drain mode in which kept-alive connections are
+closed instead of reused.  Under ``--evented`` gevent's patching turns the
+same threads and sockets into greenlets and cooperative sockets.
 
-``RequestHandler`` names its thread, logs one access line per request with
-secrets masked, and closes idle kept-alive connections when the server
-drains.
+``Connection`` is one client: it parses each request (request line, headers,
+a body of known length or chunked), calls the WSGI application, writes the
+answer (Content-Length when the size is known, chunked otherwise, a file
+through ``sendfile``) and keeps the connection for the next request when the
+client and the answer allow it.  It writes one access line per request with
+secrets masked.
+
+Why not werkzeug's server: it closes the connection after every answer and
+parses headers with the email package, which together cost more than the
+work of a typical Flyton page.  werkzeug stays for requests, responses and
+the rest of what it does well.
 """
+import email.utils
 import logging
 import os
+import queue
+import re
 import selectors
 import socket
+import sys
 import threading
 import time
-
-import werkzeug.serving
+from urllib.parse import unquote_to_bytes
 
 from .errors import StartupError
 from .logsetup import mask_secrets
@@ -26,9 +40,27 @@ _logger = logging.getLogger(__name__)
 _access = logging.getLogger("inphms.access")
 
 SD_LISTEN_FDS_START = 3
+LISTEN_QUEUE = 128
 FIRST_REQUEST_WAIT = 10.0  # seconds a new connection may take to send its request
 KEEPALIVE_IDLE = 60.0      # seconds an idle kept-alive connection stays open
 IDLE_POLL = 0.25           # how often an idle connection looks at the drain flag
+READ_TIMEOUT = 60.0        # seconds a started request may pause between two reads
+ACCEPT_POLL = 0.5          # how often the accept loop looks at the stop flag
+ACCEPT_BATCH = 64          # connections accepted in one go, at most
+THREAD_IDLE = 60.0         # seconds a connection thread waits for a next connection
+
+MAX_HEAD = 65536           # request line and headers together
+MAX_LINE = 8190            # the request line
+MAX_HEADERS = 100
+RECV_SIZE = 65536
+DRAIN_LIMIT = 65536        # unread body bytes skipped to keep a connection; more: close
+SENDFILE_MIN = 65536       # smaller files are read and sent with the headers
+
+TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+HEAD_END = re.compile(rb"\r?\n\r?\n")   # the empty line, CRLF or bare LF (RFC 9112 2.2)
+NO_BODY_STATUS = ("1", "204", "304")
+SERVER_LINE = "Server: inphms\r\n\r\n"
+HOP_BY_HOP = ("connection", "transfer-encoding", "keep-alive", "server")
 
 
 def systemd_socket_fd():
@@ -41,11 +73,7 @@ def systemd_socket_fd():
 
 
 def open_listen_socket(host, port):
-    """The socket handed to this process (systemd, phoenix), or a new one bound to host:port.
-
-    For the servers that do not bind through werkzeug: the prefork master
-    and the gevent server.
-    """
+    """The socket handed to this process (systemd, phoenix), or a new one bound to host:port."""
     fd = systemd_socket_fd()
     if fd is not None:
         for key in ("LISTEN_FDS", "LISTEN_PID"):
@@ -56,43 +84,231 @@ def open_listen_socket(host, port):
                      *sock.getsockname()[:2])
         return sock
     try:
-        return socket.create_server((host, port), backlog=werkzeug.serving.LISTEN_QUEUE)
+        return socket.create_server((host, port), backlog=LISTEN_QUEUE)
     except OSError as exc:
         raise StartupError(f"Port {port} is in use by another program, or cannot be "
                            f"bound: {exc.strerror}") from None
 
 
-class LoggingBaseWSGIServerMixIn:
-    """Errors of the server loop go to our log, not to stderr."""
+class HTTPError(Exception):
+    """A request we refuse before the application sees it."""
 
-    def handle_error(self, request, client_address):
-        _logger.exception("error while handling a request from %s", client_address)
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
-class RequestHandler(werkzeug.serving.WSGIRequestHandler):
-    """One connection: its requests, its access lines, its idle waits."""
+class ClientGone(Exception):
+    """The client closed the connection or stopped sending."""
 
-    def setup(self):
-        threading.current_thread().name = f"inphms.http.request.{threading.get_ident()}"
-        super().setup()
-        self.request_started = None
-        self.status_code = "-"
+
+class FileWrapper:
+    """``wsgi.file_wrapper``: a file the server may send with ``sendfile``."""
+
+    def __init__(self, filelike, blksize=65536):
+        self.filelike = filelike
+        self.blksize = blksize
+
+    def __iter__(self):
+        while True:
+            block = self.filelike.read(self.blksize)
+            if not block:
+                return
+            yield block
+
+    def close(self):
+        close = getattr(self.filelike, "close", None)
+        if close:
+            close()
+
+
+class Body:
+    """``wsgi.input``: exactly the request's body, never the next request."""
+
+    def __init__(self, connection, length=None, chunked=False, expect_continue=False):
+        self.connection = connection
+        self.left = length or 0        # bytes left (of the body, or of the chunk)
+        self.chunked = chunked
+        self.done = not chunked and not self.left
+        self.expect_continue = expect_continue
+        self.broken = False            # a read failed: where the body ends is unknown
+
+    def _more(self):
+        """Bytes available now (at least one) or 0 at the body's end."""
+        if self.expect_continue:
+            self.expect_continue = False
+            self.connection.send_raw(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if self.chunked and not self.left and not self.done:
+            self.left = self.connection.read_chunk_size()
+            if not self.left:
+                self.done = True
+        if self.done:
+            return 0
+        return self.left
+
+    def read(self, size=-1):
+        try:
+            return self._read(size)
+        except (ClientGone, HTTPError, OSError):
+            # The application may catch this and answer; the bytes after a
+            # broken body must still never be taken for the next request.
+            self.broken = True
+            raise
+
+    def _read(self, size):
+        parts = []
+        while size is None or size < 0 or size > 0:
+            left = self._more()
+            if not left:
+                break
+            want = left if size is None or size < 0 else min(size, left)
+            data = self.connection.read_some(want)
+            self.left -= len(data)
+            if not self.chunked and not self.left:
+                self.done = True
+            elif self.chunked and not self.left:
+                self.connection.read_chunk_end()
+            parts.append(data)
+            if size is not None and size >= 0:
+                size -= len(data)
+        return b"".join(parts)
+
+    def readline(self, size=-1):
+        line = bytearray()
+        while size is None or size < 0 or len(line) < size:
+            byte = self.read(1)
+            if not byte:
+                break
+            line += byte
+            if byte == b"\n":
+                break
+        return bytes(line)
+
+    def readlines(self, hint=-1):
+        return list(iter(self.readline, b""))
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def skip(self, limit):
+        """Read and drop what the application left; False if more than ``limit``.
+
+        A client still waiting for "100 Continue" has not sent its body and
+        may never send it: that connection cannot carry another request.
+        """
+        if self.expect_continue or self.broken:
+            return False
+        while not self.done:
+            if not self.chunked and self.left > limit:
+                return False
+            try:
+                data = self.read(min(RECV_SIZE, limit + 1))
+            except (ClientGone, HTTPError, OSError):
+                return False
+            if not data:
+                break
+            limit -= len(data)
+            if limit < 0:
+                return False
+        return True
+
+    def will_close(self):
+        """True when, unread as it is now, this body will end the connection.
+
+        Decided with the answer's headers so the answer can say
+        ``Connection: close``.  A client waiting for "100 Continue" gets a
+        final answer instead, and never the "100" after it.
+        """
+        if self.expect_continue:
+            self.expect_continue = False
+            return True
+        if self.broken:
+            return True
+        return not self.done and not self.chunked and self.left > DRAIN_LIMIT
+
+
+class Connection:
+    """One client connection and the requests it sends."""
+
+    def __init__(self, server, sock, address):
+        self.server = server
+        self.sock = sock
+        self.address = address
+        self.client = address[0] if isinstance(address, tuple) and address else "-"
+        self.buffer = b""
         self.requests_seen = 0
 
-    def handle_one_request(self):
-        if not self.wait_for_request():
-            self.close_connection = True
-            return
-        self.request_started = time.monotonic()
-        self.status_code = "-"
-        self.requests_seen += 1
-        self.server.busy_begin()
-        try:
-            super().handle_one_request()
-        finally:
-            self.server.busy_end()
-        if self.request_started is not None and getattr(self, "command", None):
-            self.log_access()
+    # -- reading --------------------------------------------------------------
+    def fill(self):
+        data = self.sock.recv(RECV_SIZE)
+        if not data:
+            raise ClientGone()
+        self.buffer += data
+
+    def read_some(self, most):
+        if not self.buffer:
+            self.fill()
+        data, self.buffer = self.buffer[:most], self.buffer[most:]
+        return data
+
+    def read_line(self, limit):
+        while True:
+            end = self.buffer.find(b"\n")
+            if end >= 0:
+                line, self.buffer = self.buffer[:end + 1], self.buffer[end + 1:]
+                return line
+            if len(self.buffer) > limit:
+                raise HTTPError(400, "Bad Request: line too long")
+            self.fill()
+
+    def read_chunk_size(self):
+        line = self.read_line(1024).strip()
+        size = line.split(b";", 1)[0].strip()
+        if not size or not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size):
+            raise ClientGone()      # a broken body: nothing sensible to answer
+        size = int(size, 16)
+        if not size:
+            for _ in range(MAX_HEADERS + 1):            # trailers: ignored, but not endless
+                if not self.read_line(MAX_LINE).strip():
+                    return size
+            raise HTTPError(431, "Request Header Fields Too Large")
+        return size
+
+    def read_chunk_end(self):
+        if self.read_line(16).strip():
+            raise ClientGone()
+
+    def read_head(self):
+        """The request line and header lines (bytes), without the empty line."""
+        start = 0
+        while True:
+            # one empty line before a request is tolerated (RFC 9112 2.2)
+            if self.buffer[:2] == b"\r\n" and start == 0:
+                self.buffer = self.buffer[2:]
+            # The first empty line ends the head, whichever line ends it uses:
+            # a head of bare LFs followed by a pipelined CRLF request must not
+            # run on to that request's empty line.
+            end = HEAD_END.search(self.buffer, start)
+            if end:
+                head, self.buffer = self.buffer[:end.start()], self.buffer[end.end():]
+                self.check_head_size(head.find(b"\n"), len(head))
+                return [line.rstrip(b"\r") for line in head.split(b"\n")]
+            self.check_head_size(self.buffer.find(b"\n"), len(self.buffer))
+            start = max(0, len(self.buffer) - 3)
+            self.fill()
+
+    @staticmethod
+    def check_head_size(first_line_end, size):
+        """Refuse a request line or a head over its limit, ended yet or not.
+
+        Checked on complete heads too: a client that sends the whole head in
+        one packet must meet the same limits as one that sends it slowly.
+        """
+        if (first_line_end < 0 and size > MAX_LINE) or first_line_end > MAX_LINE + 1:
+            raise HTTPError(414, "URI Too Long")
+        if size > MAX_HEAD:
+            raise HTTPError(431, "Request Header Fields Too Large")
 
     def wait_for_request(self):
         """Wait until the client sends something; False to close instead.
@@ -100,78 +316,366 @@ class RequestHandler(werkzeug.serving.WSGIRequestHandler):
         A new connection gets up to FIRST_REQUEST_WAIT seconds for its first
         request even while the server drains: its client connected before the
         stop and is about to send.  A kept-alive connection that is idle when
-        the server drains is closed rather than reused.
+        the server drains is closed rather than reused, and so is one when a
+        new connection waits for its slot (INPHMS_MAX_HTTP_THREADS).
         """
-        if self.has_buffered_input():
-            return True
         first = self.requests_seen == 0
+        if not first:
+            # Let the other connections run first: a client that sends its next
+            # request at once would otherwise keep the GIL (or, evented, the
+            # hub) and starve the others, which shows as a long p99.
+            time.sleep(0)
+        if self.buffer:
+            return True
         deadline = time.monotonic() + (FIRST_REQUEST_WAIT if first else KEEPALIVE_IDLE)
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.connection, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if selector.select(IDLE_POLL):
-                    return True
-                if self.server.draining and not first:
-                    return False
-        return False
-
-    def has_buffered_input(self):
-        """True if a request is already readable (pipelined, or just arrived)."""
-        self.connection.setblocking(False)
+        self.sock.settimeout(IDLE_POLL)
         try:
-            return bool(self.rfile.peek(1))
-        except OSError:
-            return True     # let the real read meet the error
+            while True:
+                try:
+                    self.fill()
+                    return True
+                except socket.timeout:
+                    pass
+                if not first and (self.server.draining or self.server.give_up_slot()):
+                    return False
+                if time.monotonic() >= deadline:
+                    return False
         finally:
-            self.connection.settimeout(self.timeout)
+            self.sock.settimeout(READ_TIMEOUT)
 
-    def log_request(self, code="-", size="-"):
-        # Called by werkzeug when the status line is sent; the line itself is
-        # written once the response is complete, with the full duration.
-        self.status_code = getattr(code, "value", code)
+    # -- writing --------------------------------------------------------------
+    def send_raw(self, data):
+        self.sock.sendall(data)
 
-    def log_access(self):
-        duration = (time.monotonic() - self.request_started) * 1000
-        _access.info("%s %s %s %s %.1fms", self.address_string(), self.command,
-                     mask_secrets(self.path), self.status_code, duration)
+    # -- the connection's life ------------------------------------------------
+    def run(self):
+        try:
+            while self.wait_for_request():
+                if not self.handle_one():
+                    break
+        except (ClientGone, socket.timeout, ConnectionError):
+            pass
+        except OSError as exc:
+            _logger.debug("connection from %s: %s", self.client, exc)
+        finally:
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            self.sock.close()
 
-    def log_error(self, format, *args):
-        _logger.warning("%s: %s", self.address_string(), mask_secrets(format % args))
+    def handle_one(self):
+        """Serve one request; True when the connection may carry another."""
+        self.requests_seen += 1
+        # in flight from its first byte: a reload must wait for a request
+        # that is still arriving, as for one that runs
+        self.server.busy_begin()
+        try:
+            try:
+                request = self.parse(self.read_head())
+            except HTTPError as exc:
+                self.refuse(exc)
+                return False
+            exchange = Exchange(self, request)
+            keep = exchange.run()
+        finally:
+            self.server.busy_end()
+        exchange.log()
+        return keep and not self.server.draining
 
-    def log_message(self, format, *args):
-        _logger.info("%s: %s", self.address_string(), mask_secrets(format % args))
+    def refuse(self, exc):
+        body = f"{exc.reason}\n".encode()
+        self.send_raw((f"HTTP/1.1 {exc.status} {exc.reason.split(':')[0]}\r\n"
+                       f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+                       f"Connection: close\r\n\r\n").encode() + body)
+        _logger.warning("%s: refused with %s %s", self.client, exc.status, exc.reason)
 
-    @property
-    def server_version(self):
-        return "inphms"
+    def parse(self, head):
+        """The WSGI environ and the connection facts of one request head."""
+        parts = head[0].split(b" ")
+        if len(parts) != 3 or not TOKEN.match(parts[0]):
+            raise HTTPError(400, "Bad Request: malformed request line")
+        method, target, version = parts
+        if version not in (b"HTTP/1.1", b"HTTP/1.0"):
+            if version.startswith(b"HTTP/1."):
+                version = b"HTTP/1.1"
+            elif re.fullmatch(rb"HTTP/\d(\.\d)?", version):
+                raise HTTPError(505, "HTTP Version Not Supported")
+            else:
+                raise HTTPError(400, "Bad Request: malformed request line")
+        if len(head) - 1 > MAX_HEADERS:
+            raise HTTPError(431, "Request Header Fields Too Large")
+        server = self.server
+        environ = {
+            "REQUEST_METHOD": method.decode("ascii"),
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": server.server_name,
+            "SERVER_PORT": server.server_port,
+            "SERVER_PROTOCOL": version.decode("ascii"),
+            "REMOTE_ADDR": self.client,
+            "REMOTE_PORT": str(self.address[1]) if isinstance(self.address, tuple) else "",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": server.multiprocess,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "wsgi.file_wrapper": FileWrapper,
+        }
+        self.set_target(environ, target)
+        for line in head[1:]:
+            name, colon, value = line.partition(b":")
+            if not colon or not TOKEN.match(name):
+                raise HTTPError(400, "Bad Request: malformed header")
+            if b"\r" in value or b"\0" in value:     # RFC 9110 5.5: reject, never pass on
+                raise HTTPError(400, "Bad Request: malformed header")
+            if b"_" in name:
+                continue    # X_Forwarded_For would pass for X-Forwarded-For: dropped
+            key = name.upper().replace(b"-", b"_").decode("ascii")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+            value = value.strip(b" \t").decode("latin-1")
+            if key in environ:
+                if key == "CONTENT_LENGTH" and environ[key] != value:
+                    raise HTTPError(400, "Bad Request: conflicting Content-Length")
+                if key != "CONTENT_LENGTH":
+                    value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+            environ[key] = value
+        return Request(self, environ)
 
-    def send_response(self, code, message=None):
-        self.sent_header_names = set()
-        super().send_response(code, message)
+    @staticmethod
+    def set_target(environ, target):
+        if target.startswith(b"/"):
+            path, _, query = target.partition(b"?")
+        elif target.startswith((b"http://", b"https://")):
+            rest = target.split(b"://", 1)[1]
+            slash = rest.find(b"/")
+            path, _, query = (rest[slash:] if slash >= 0 else b"/").partition(b"?")
+        elif target == b"*":
+            path, query = b"*", b""
+        else:
+            raise HTTPError(400, "Bad Request: malformed request target")
+        path = path.partition(b"#")[0]
+        environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
+        environ["QUERY_STRING"] = query.decode("latin-1")
+        environ["REQUEST_URI"] = environ["RAW_URI"] = target.decode("latin-1")
 
-    def send_header(self, keyword, value):
-        # werkzeug adds Date (and may add Server) after the base class did.
-        name = keyword.lower()
-        if name in ("date", "server") and name in self.sent_header_names:
+
+class Request:
+    """What the parser learned of one request: its environ and how its body comes."""
+
+    def __init__(self, connection, environ):
+        self.environ = environ
+        version = environ["SERVER_PROTOCOL"]
+        tokens = environ.get("HTTP_CONNECTION", "").lower()
+        if version == "HTTP/1.1":
+            self.keep_alive = "close" not in tokens
+        else:
+            self.keep_alive = "keep-alive" in tokens
+        self.http11 = version == "HTTP/1.1"
+        coding = environ.pop("HTTP_TRANSFER_ENCODING", "").lower()
+        length = environ.get("CONTENT_LENGTH", "")
+        if coding:
+            if length:
+                raise HTTPError(400, "Bad Request: Content-Length with Transfer-Encoding")
+            if coding.replace(" ", "") != "chunked":
+                raise HTTPError(501, "Not Implemented: transfer coding")
+            body = Body(connection, chunked=True)
+        else:
+            # isdigit() alone takes "²" (latin-1) for a digit that int() refuses
+            if length and not (length.isascii() and length.isdigit()):
+                raise HTTPError(400, "Bad Request: malformed Content-Length")
+            body = Body(connection, int(length or 0))
+        if environ.get("HTTP_EXPECT", "").lower() == "100-continue" and self.http11:
+            body.expect_continue = not body.done
+        environ["wsgi.input"] = body
+        self.body = body
+
+
+class Exchange:
+    """One request's answer: start_response, the body, keep-alive or not."""
+
+    def __init__(self, connection, request):
+        self.connection = connection
+        self.request = request
+        self.environ = request.environ
+        self.head = request.environ["REQUEST_METHOD"] == "HEAD"
+        self.status = None
+        self.headers = None
+        self.headers_sent = False
+        self.chunked = False
+        self.length = None          # Content-Length announced, or None
+        self.no_body = False        # 1xx, 204, 304: no body whatever the headers say
+        self.sent = 0               # body bytes sent
+        self.keep = request.keep_alive
+        self.started = time.monotonic()
+
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise AssertionError("start_response called twice without exc_info")
+        for name, value in headers:
+            if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
+                raise ValueError(f"header {name!r} contains a line break")
+        self.status = status
+        self.headers = headers
+        return self.write
+
+    def run(self):
+        """Call the application and send its answer; True to keep the connection."""
+        connection = self.connection
+        try:
+            result = connection.server.app(self.environ, self.start_response)
+        except Exception:
+            _logger.exception("error in the WSGI application")
+            if self.headers_sent:
+                return False    # an answer is under way: a 500 would land inside it
+            self.status, self.headers, result = "500 Internal Server Error", [
+                ("Content-Type", "text/plain; charset=utf-8")], [b"internal server error\n"]
+        try:
+            if isinstance(result, FileWrapper) and self.send_file(result):
+                pass
+            elif isinstance(result, list) and len(result) == 1:
+                self.write(result[0], last=True)
+            else:
+                for data in result:
+                    if data:
+                        self.write(data)
+            if not self.headers_sent:
+                self.write(b"", last=True)
+            elif self.chunked:
+                connection.send_raw(b"0\r\n\r\n")
+        except (ClientGone, ConnectionError, socket.timeout):
+            return False
+        except Exception:
+            _logger.exception("error while sending the answer to %s", connection.client)
+            if not self.headers_sent:
+                self.keep = False
+                self.status, self.headers = "500 Internal Server Error", [("Content-Length", "0")]
+                self.write(b"", last=True)
+            return False
+        finally:
+            close = getattr(result, "close", None)
+            if close:
+                close()
+        if self.length is not None and self.sent != self.length and not (
+                self.head or self.no_body):
+            return False
+        if not self.keep or self.request.body.broken:
+            return False
+        return self.request.body.skip(DRAIN_LIMIT)
+
+    def write(self, data, last=False):
+        """WSGI ``write`` and the body's chunks; the first one carries the headers."""
+        if self.status is None:
+            raise AssertionError("write() before start_response()")
+        head = b""
+        if not self.headers_sent:
+            head = self.head_bytes(len(data) if last else None)
+            self.headers_sent = True
+        if self.head or not data:
+            if head:
+                self.connection.send_raw(head)
             return
-        self.sent_header_names.add(name)
-        super().send_header(keyword, value)
+        if self.chunked:
+            self.connection.send_raw(head + b"%x\r\n%s\r\n" % (len(data), data))
+            return
+        if self.length is not None and self.sent + len(data) > self.length:
+            data = data[:self.length - self.sent]   # never more than announced
+        self.sent += len(data)
+        self.connection.send_raw(head + data)
 
-    def end_headers(self):
-        # A draining server ends every connection after its response.
-        if self.server.draining and not self.close_connection:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        super().end_headers()
+    def head_bytes(self, known_length):
+        """The status line and headers; decides length, chunking and keep-alive."""
+        status = self.status
+        lines = [f"HTTP/1.1 {status}\r\n"]
+        dated = False
+        for name, value in self.headers:
+            lower = name.lower()
+            if lower == "content-length":
+                self.length = int(value)
+            elif lower in HOP_BY_HOP:
+                continue    # ours to decide
+            elif lower == "date":
+                dated = True
+            lines.append(f"{name}: {value}\r\n")
+        no_body = self.no_body = status.startswith(NO_BODY_STATUS)
+        if self.length is None and not no_body:
+            if known_length is not None:
+                self.length = known_length
+                lines.append(f"Content-Length: {known_length}\r\n")
+            elif self.request.http11 and not self.head:
+                self.chunked = True
+                lines.append("Transfer-Encoding: chunked\r\n")
+            else:
+                self.keep = False
+        if self.request.body.will_close() or self.connection.server.draining:
+            self.keep = False
+        if not self.keep:
+            lines.append("Connection: close\r\n")
+        elif not self.request.http11:
+            lines.append("Connection: keep-alive\r\n")
+        if not dated:
+            lines.append(f"Date: {http_date()}\r\n")
+        lines.append(SERVER_LINE)
+        return "".join(lines).encode("latin-1")
+
+    def send_file(self, wrapper):
+        """Send a file answer with ``sendfile``; False to fall back to reading it."""
+        filelike = wrapper.filelike
+        try:
+            fd = filelike.fileno()
+            size = os.fstat(fd).st_size
+            offset = filelike.tell()
+        except (AttributeError, OSError, ValueError):
+            return False
+        self.write(b"")     # the headers
+        if self.head or self.length is None or self.chunked:
+            if not self.head:
+                for data in wrapper:
+                    self.write(data)
+            return True
+        count = min(self.length, size - offset)
+        if count > 0:
+            # what was really sent: a file cut short meanwhile must not pass
+            # for a complete answer (run() then closes the connection)
+            self.sent += self.connection.sock.sendfile(filelike, offset, count)
+        return True
+
+    def log(self):
+        if not _access.isEnabledFor(logging.INFO):
+            return
+        environ = self.environ
+        status = (self.status or "-").split(" ", 1)[0]
+        # REMOTE_ADDR: the client a trusted proxy named (proxy_mode), else the peer
+        _access.info("%s %s %s %s %.1fms", environ["REMOTE_ADDR"], environ["REQUEST_METHOD"],
+                     mask_secrets(environ["RAW_URI"]), status, (time.monotonic() - self.started) * 1000)
 
 
-class ThreadedWSGIServerReloadable(LoggingBaseWSGIServerMixIn, werkzeug.serving.ThreadedWSGIServer):
-    """werkzeug's ThreadedWSGIServer that can hand its socket to a new image."""
+_date_cache = [0, ""]
 
-    daemon_threads = False
-    block_on_close = False     # we track requests ourselves (see wait_idle)
+
+def http_date():
+    """The Date header's value, formatted once a second."""
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[:] = [now, email.utils.formatdate(now, usegmt=True)]
+    return _date_cache[1]
+
+
+class ThreadedWSGIServerReloadable:
+    """The listening socket, the accept loop and the count of requests in flight."""
+
+    multiprocess = False
 
     def __init__(self, host, port, app, fd=None):
+        self.app = app
         max_threads = int(os.environ.get("INPHMS_MAX_HTTP_THREADS", "0") or 0)
         self.max_http_threads = max_threads
         self.http_threads_sem = threading.Semaphore(max_threads) if max_threads else None
@@ -180,63 +684,134 @@ class ThreadedWSGIServerReloadable(LoggingBaseWSGIServerMixIn, werkzeug.serving.
         self.busy = 0
         self.requests_total = 0
         self.state_lock = threading.Condition()
-        # a prefork worker serves the master's socket (fd); else systemd's or ours
-        self.socket_from_env = None if fd is not None else systemd_socket_fd()
-        super().__init__(host, port, app, handler=RequestHandler, fd=fd)
+        self.stop_requested = False
+        self.loop_done = threading.Event()
+        self.pending = queue.Queue()    # accepted connections a thread will take
+        self.waiting_threads = 0        # threads free to take one
+        self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
+        if fd is not None:      # a prefork worker: the master's socket
+            self.socket = socket.socket(fileno=os.dup(fd))
+            self.multiprocess = True
+        else:
+            self.socket = open_listen_socket(host, port)
         # Prefork workers share one listening socket: the selector wakes them
         # all, one wins the accept, and a blocking accept would hang the others
         # (and their graceful stop).  Non-blocking, the losers just wait again.
         self.socket.setblocking(False)
-
-    # -- binding: systemd / phoenix socket, or a fresh one -----------------
-    def server_bind(self):
-        if self.socket_from_env is None:
-            super().server_bind()
-            return
-        self.socket.close()
-        self.socket = socket.socket(fileno=self.socket_from_env)
-        self.socket.set_inheritable(False)
         self.server_address = self.socket.getsockname()
-        for key in ("LISTEN_FDS", "LISTEN_PID"):
-            os.environ.pop(key, None)
-        _logger.info("using the listening socket handed to this process (%s:%s)",
-                     *self.server_address[:2])
+        self.server_name = str(self.server_address[0])
+        self.server_port = str(self.server_address[1])
 
-    def server_activate(self):
-        self.socket.listen(self.request_queue_size)
+    def fileno(self):
+        return self.socket.fileno()
 
-    def get_request(self):
-        conn, address = super().get_request()
-        conn.setblocking(True)
-        return conn, address
+    # -- accepting ------------------------------------------------------------
+    def serve_forever(self):
+        self.loop_done.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.socket, selectors.EVENT_READ)
+                while not self.stop_requested:
+                    if not selector.select(ACCEPT_POLL):
+                        continue
+                    # take every waiting connection: a client queued behind
+                    # busy connections would see its first answer late
+                    for _ in range(ACCEPT_BATCH):
+                        if self.stop_requested or not self.accept_one():
+                            break
+        finally:
+            self.loop_done.set()
 
-    # -- requests in flight -----------------------------------------------
-    def _handle_request_noblock(self):
-        # Accept only when a request slot is free; otherwise the connection
+    def accept_one(self):
+        # Accept only when a connection slot is free; otherwise the connection
         # waits in the kernel's queue until one is.
         if self.http_threads_sem is not None and not self.http_threads_sem.acquire(timeout=0.1):
-            return
-        super()._handle_request_noblock()
-
-    def process_request(self, request, client_address):
+            # An idle kept-alive connection holds a slot for up to
+            # KEEPALIVE_IDLE seconds: one of them gives it up (give_up_slot).
+            self.slot_wanted = True
+            return False
+        self.slot_wanted = False
+        try:
+            sock, address = self.socket.accept()
+        except (BlockingIOError, InterruptedError):
+            self.release_slot()
+            return False    # nothing waiting, or another worker was faster
+        except OSError as exc:
+            self.release_slot()
+            _logger.warning("accept failed: %s", exc)
+            time.sleep(0.1)     # out of file descriptors: let connections end
+            return False
+        sock.settimeout(READ_TIMEOUT)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.state_lock:
             self.connections += 1
-        thread = threading.Thread(target=self.process_request_thread,
-                                  args=(request, client_address),
-                                  name="inphms.http.request")
-        thread.daemon = False
-        thread.type = "http"
-        thread.start_time = time.time()
-        thread.start()
+            spawn = not self.waiting_threads
+            if not spawn:
+                self.waiting_threads -= 1       # that thread is this connection's
+        self.pending.put((sock, address))
+        if spawn:
+            thread = threading.Thread(target=self.connection_thread, name="inphms.http.request",
+                                      daemon=True)
+            thread.type = "http"
+            thread.start()
+        return True
 
-    def shutdown_request(self, request):
-        super().shutdown_request(request)
+    def connection_thread(self):
+        """Serve connections one after the other; end after THREAD_IDLE s without one.
+
+        Threads are kept for the next connections because starting one waits
+        for it to run: with many busy threads (or greenlets) that wait, once
+        per new connection, made a new client's first answer late.  They are
+        daemon threads: a graceful stop waits for the connections instead
+        (``wait_idle``).
+        """
+        thread = threading.current_thread()
+        thread.name = f"inphms.http.request.{threading.get_ident()}"
+        while True:
+            try:
+                sock, address = self.pending.get(timeout=THREAD_IDLE)
+            except queue.Empty:
+                with self.state_lock:
+                    if self.waiting_threads:
+                        self.waiting_threads -= 1
+                        return
+                continue    # a connection was promised to this thread: it is coming
+            thread.start_time = time.time()
+            self.serve_connection(sock, address)
+            with self.state_lock:
+                self.waiting_threads += 1
+
+    def serve_connection(self, sock, address):
+        try:
+            Connection(self, sock, address).run()
+        except Exception:
+            _logger.exception("error while handling a connection from %s", address)
+        finally:
+            self.release_slot()
+            with self.state_lock:
+                self.connections = max(0, self.connections - 1)
+                self.state_lock.notify_all()
+
+    def give_up_slot(self):
+        """True, once per call for a slot, for an idle connection that should close."""
+        with self.state_lock:
+            wanted, self.slot_wanted = self.slot_wanted, False
+        return wanted
+
+    def release_slot(self):
         if self.http_threads_sem is not None:
             self.http_threads_sem.release()
-        with self.state_lock:
-            self.connections = max(0, self.connections - 1)
-            self.state_lock.notify_all()
 
+    def shutdown(self):
+        """Stop accepting (the socket stays open for a hand-over); connections go on."""
+        self.stop_requested = True
+        self.loop_done.wait(ACCEPT_POLL * 4)
+
+    def server_close(self):
+        self.socket.close()
+
+    # -- requests in flight -----------------------------------------------
     def busy_begin(self):
         with self.state_lock:
             self.busy += 1

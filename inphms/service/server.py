@@ -36,6 +36,8 @@ MAIN_LOOP_TICK = 1.0
 
 
 class ThreadedServer:
+    http_kind = "threaded"      # named in the log line of the start
+
     def __init__(self, app, watch=()):
         self.app = app
         self.watch = list(watch)    # folders --dev reload watches
@@ -83,7 +85,7 @@ class ThreadedServer:
                                             name="inphms.service.httpd", daemon=True)
         self.http_thread.start()
         host, port = self.httpd.server_address[:2]
-        _logger.info("HTTP service (werkzeug) running on %s:%s", host, port)
+        _logger.info("HTTP service (%s) running on %s:%s", self.http_kind, host, port)
 
     def cron_spawn(self):
         self.cron = CronRunner(self.addons).start()

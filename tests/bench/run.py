@@ -734,7 +734,7 @@ def memory_phase(ctx):
 
 # --profile: the threaded server under cProfile, every request thread profiled
 def serve_profiled(out, server_args):
-    """Run inphms in this process with a cProfile.Profile per connection thread; dump at exit.
+    """Run inphms in this process with a cProfile.Profile per connection; dump at exit.
 
     The timer is the thread's CPU time, so what the profile shows is the work
     of the request threads, not their waiting (on MariaDB, on the GIL).
@@ -748,13 +748,13 @@ def serve_profiled(out, server_args):
     import inphms.serving
 
     profiles, lock = [], threading.Lock()
-    handle = inphms.serving.RequestHandler.handle
+    run = inphms.serving.Connection.run
 
     def profiled(self):
         p = cProfile.Profile(time.thread_time)
         p.enable()
         try:
-            return handle(self)
+            return run(self)
         finally:
             p.disable()
             with lock:
@@ -768,7 +768,7 @@ def serve_profiled(out, server_args):
                     stats.add(p)
                 stats.dump_stats(out)
 
-    inphms.serving.RequestHandler.handle = profiled
+    inphms.serving.Connection.run = profiled
     atexit.register(dump)
     sys.argv = [str(ROOT / "inphms-bin")] + server_args
     return inphms.cli.main()

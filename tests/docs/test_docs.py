@@ -1057,7 +1057,7 @@ def test_getting_started_commands(tmp_path):
                 log = step.server.err()
                 assert r.password not in log
                 assert re.search(rf"^\S+ \S+ {step.server.pid} INFO inphms.service.server: HTTP service "
-                                 rf"\(werkzeug\) running on 127.0.0.1:{port}$", log, re.M), log
+                                 rf"\(threaded\) running on 127.0.0.1:{port}$", log, re.M), log
                 status, headers, _ = fetch(port, "GET", "/")
                 assert status == 302 and headers["Location"].endswith("/pages/login/")
                 assert fetch(port, "GET", "/pages/login/")[0] == 200
@@ -1074,7 +1074,7 @@ def test_getting_started_commands(tmp_path):
                 assert title.format("Products") in page(port, ses, "prodlist")[2]
             elif cmd == "kill -HUP <pid>" and n == 1:
                 server = r.servers[-1]
-                wait_for(lambda: server.err().count("HTTP service (werkzeug)") >= 2, "the reload")
+                wait_for(lambda: server.err().count("HTTP service (threaded)") >= 2, "the reload")
                 assert "SIGHUP received" in server.err() and server.proc.poll() is None
                 assert title.format("Our products") in page(port, ses, "prodlist")[2]
             elif cmd == "python inphms-bin --server --dev reload":
@@ -1092,7 +1092,7 @@ def test_getting_started_commands(tmp_path):
                     assert (r.root / "addons" / "notes" / line.split()[0]).is_file(), line
             elif cmd == "kill -HUP <pid>" and n == 2:
                 server = r.servers[-1]
-                wait_for(lambda: server.err().count("HTTP service (werkzeug)") >= 2, "the reload")
+                wait_for(lambda: server.err().count("HTTP service (threaded)") >= 2, "the reload")
                 assert ">Notes</h5>" in page(port, ses)[2]
                 status, _, html = page(port, ses, "notes")
                 assert status == 200 and "id=notes" in html

@@ -138,8 +138,8 @@ def read_all(sock):
 
 
 def finish_request(sock):
-    """Send the end of the headers and read the whole response."""
-    sock.sendall(b"\r\n")
+    """Send the end of the headers and read the whole response (the server then closes)."""
+    sock.sendall(b"Connection: close\r\n\r\n")
     answer = read_all(sock)
     sock.close()
     return answer

@@ -3,19 +3,21 @@
 ``Application.__call__`` resets the thread's request state, applies the
 proxy headers when ``proxy_mode`` is on, wraps the environ in an
 ``HTTPRequest`` (werkzeug's Request, with a sanitised environ for addon
-code), pushes a ``Request`` on a per-thread (per-greenlet) stack that is
-always popped, and lets the dispatcher chosen for the path answer
+code), makes a ``Request`` the current one of the thread (greenlet) until it
+is answered, and lets the dispatcher chosen for the path answer
 (``inphms.dispatchers``: page, api, static, root).  One catch-all logs an
 unexpected error and answers 500.
 
 ``current_request()`` and ``current_lang()`` give addon tools (``kicapi``,
 ``kiclang``) the request they run in.
 """
+import contextvars
+import functools
 import logging
 import threading
+from http import HTTPStatus
 
 import werkzeug.exceptions
-import werkzeug.local
 import werkzeug.wrappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,7 +26,8 @@ from .tools.func import lazy_property
 
 _logger = logging.getLogger(__name__)
 
-request_stack = werkzeug.local.LocalStack()
+# the request of this thread (or greenlet: gevent gives each its own context)
+request_var = contextvars.ContextVar("inphms.request", default=None)
 
 # environ keys addon code has no business with (server internals, the socket)
 HIDDEN_ENVIRON_PREFIXES = ("werkzeug.", "wsgi.", "socket")
@@ -32,24 +35,27 @@ KEPT_ENVIRON_KEYS = ("wsgi.url_scheme", "werkzeug.proxy_fix.orig")
 # thread attributes a previous request may have left behind
 THREAD_REQUEST_ATTRS = ("ses", "user_id", "url")
 
+# sent with every answer of the Application, unless the answer has its own
 SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "SAMEORIGIN",
     "Content-Security-Policy": "frame-ancestors 'self'",
 }
+SECURITY_ITEMS = [(name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items()]
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
 def current_request():
     """The Request being served by this thread (or greenlet), or None."""
-    return request_stack.top
+    return request_var.get()
 
 
 def current_lang():
     """The session's ``lang`` when the current request has one, else config ``lang``."""
-    request = current_request()
-    if request is not None and request.session.get("lang"):
-        return request.session["lang"]
+    request = request_var.get()
+    if request is not None and request.session:
+        return request.session.get("lang") or config["lang"]
     return config["lang"]
 
 
@@ -61,8 +67,12 @@ class HTTPRequest:
         wrapped.max_content_length = config["limit_request"] or None
         wrapped.max_form_memory_size = config["limit_request"] or None
         self.wrapped = wrapped
-        self.environ = {key: value for key, value in environ.items()
-                        if not key.startswith(HIDDEN_ENVIRON_PREFIXES) or key in KEPT_ENVIRON_KEYS}
+
+    @functools.cached_property
+    def environ(self):
+        """The environ without server internals (built when addon code asks for it)."""
+        return {key: value for key, value in self.wrapped.environ.items()
+                if not key.startswith(HIDDEN_ENVIRON_PREFIXES) or key in KEPT_ENVIRON_KEYS}
 
     def __getattr__(self, name):
         return getattr(self.wrapped, name)
@@ -89,17 +99,66 @@ class Request:
         return self.dispatcher.dispatch()
 
 
+class Answer:
+    """An answer whose body is known: status, header list, bytes.
+
+    What the page and API dispatchers send; a werkzeug Response does the
+    same with several times the work (its header object, its iterator).
+    """
+
+    def __init__(self, body, status=200, content_type="text/html; charset=utf-8", headers=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.body = body
+        self.status_code = status
+        if status in (204, 304):     # no body, so no Content-Length (RFC 9110 8.6)
+            self.headers = list(headers)
+            return
+        self.headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                        *headers]
+
+    def set_header(self, name, value):
+        lower = name.lower()
+        self.headers = [item for item in self.headers if item[0].lower() != lower]
+        self.headers.append((name, value))
+
+    def get_header(self, name, default=None):
+        lower = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lower:
+                return value
+        return default
+
+    def __call__(self, environ, start_response):
+        status = STATUS_LINES.get(self.status_code) or f"{self.status_code} UNKNOWN"
+        start_response(status, list(self.headers))
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        return [self.body]
+
+
 def secure(response, cache=True):
-    """Add the security headers; dynamic answers are never cached."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if cache:
+    """Dynamic answers are never cached (the security headers come with every answer)."""
+    if not cache:
+        return response
+    if isinstance(response, Answer):
+        response.set_header("Cache-Control", "no-store")
+    else:
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def with_security_headers(start_response):
+    """``start_response`` that adds the security headers the answer does not set itself."""
+    def start(status, headers, exc_info=None):
+        present = {name.lower() for name, _ in headers}
+        headers.extend(item for lower, item in SECURITY_ITEMS if lower not in present)
+        return start_response(status, headers, exc_info)
+    return start
+
+
 def plain(status, text):
-    return secure(werkzeug.wrappers.Response(text + "\n", status, mimetype="text/plain"))
+    return Answer(text + "\n", status, "text/plain; charset=utf-8", [("Cache-Control", "no-store")])
 
 
 def reset_thread_state():
@@ -140,21 +199,22 @@ class Application:
 
     def serve(self, environ, start_response):
         from .dispatchers import Dispatcher
+        start_response = with_security_headers(start_response)
         with HTTPRequest(environ) as httprequest:
             dispatcher = Dispatcher.for_path(httprequest.path)
             if dispatcher is None:
                 return plain(404, "not found")(environ, start_response)
             request = Request(self, httprequest, dispatcher)
-            request_stack.push(request)
+            token = request_var.set(request)
             try:
                 response = request.dispatch()
             except werkzeug.exceptions.HTTPException as exc:
-                response = secure(exc.get_response(environ))
+                response = exc.get_response(environ)
             except Exception:
                 _logger.exception("error while serving %s %s", httprequest.method, httprequest.path)
                 response = plain(500, "internal server error")
             finally:
-                request_stack.pop()
+                request_var.reset(token)
             return response(environ, start_response)
 
 

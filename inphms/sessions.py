@@ -7,7 +7,6 @@ own clock: a session idle longer than ``ses_ttl`` is ended on the spot, and
 a live one has its ``updated_at`` touched at most once a minute (not on
 every request, which would be a write per page view).
 """
-import datetime
 import json
 import re
 
@@ -16,8 +15,13 @@ from inphms.config import config
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{84}$")
 TOUCH_EVERY = 60        # seconds between two updates of a session's updated_at
 
-LOAD = ("SELECT user_id, data, updated_at, CURRENT_TIMESTAMP FROM ses "
-        "WHERE id = %s AND is_active = 1")
+# seconds since updated_at, by the database's clock, in each engine's words
+IDLE = {
+    "mysql": "TIMESTAMPDIFF(SECOND, updated_at, CURRENT_TIMESTAMP)",
+    "sqlite": "CAST(ROUND((julianday('now') - julianday(updated_at)) * 86400) AS INTEGER)",
+}
+LOAD = {engine: f"SELECT user_id, data, {idle} FROM ses WHERE id = %s AND is_active = 1"
+        for engine, idle in IDLE.items()}
 TOUCH = "UPDATE ses SET updated_at = CURRENT_TIMESTAMP WHERE id = %s"
 EXPIRE = "UPDATE ses SET is_active = 0 WHERE id = %s"
 
@@ -26,22 +30,16 @@ def valid_token(token):
     return isinstance(token, str) and bool(TOKEN_RE.match(token))
 
 
-def as_time(value):
-    if isinstance(value, datetime.datetime):
-        return value
-    return datetime.datetime.fromisoformat(str(value))
-
-
 def load(token):
     """The session's data dict with ``my_user_id``, or None when there is no live session."""
     if not valid_token(token):
         return None
     from tools.sql import kic_sql
-    rows = kic_sql(LOAD, (token,))
+    rows = kic_sql(LOAD[config["db_engine"]], (token,))
     if not rows:
         return None
-    user_id, data, updated_at, now = rows[0]
-    idle = (as_time(now) - as_time(updated_at)).total_seconds()
+    user_id, data, idle = rows[0]
+    idle = int(idle or 0)
     if config["ses_ttl"] and idle > config["ses_ttl"]:
         kic_sql(EXPIRE, (token,))
         return None

@@ -17,7 +17,6 @@ import logging
 import traceback
 
 import werkzeug.exceptions
-import werkzeug.wrappers
 
 import inphms
 from inphms import http, printcapture, sessions
@@ -43,7 +42,7 @@ class ApiDispatcher(Dispatcher):
     def dispatch(self):
         httprequest = self.request.httprequest
         if httprequest.method == "OPTIONS":
-            return self.cors(werkzeug.wrappers.Response(status=204))
+            return http.secure(self.cors(http.Answer(b"", 204)))
         meth = httprequest.args.get("meth", "")
         if not meth:
             return self.reply(400, meth, {"allow": 0, "msg": "missing meth"})
@@ -90,22 +89,25 @@ class ApiDispatcher(Dispatcher):
     def reply(self, status, meth, answer):
         server = {"method": meth, **answer, "server_ver": inphms.__version__}
         body = json.dumps({"server": server}, ensure_ascii=False, default=str)
-        response = werkzeug.wrappers.Response(body, status, mimetype="application/json")
+        response = http.Answer(body, status, "application/json")
         return self.cors(http.secure(response))
 
     def cors(self, response):
-        origin = self.request.httprequest.headers.get("Origin")
         allowed = config["cors_origins"]
+        if not allowed:
+            return response
+        origin = self.request.httprequest.headers.get("Origin")
         if origin and (origin in allowed or "*" in allowed):
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
-            response.headers.update(CORS_HEADERS)
-        return http.secure(response)
+            response.set_header("Access-Control-Allow-Origin", origin)
+            response.set_header("Vary", "Origin")
+            for name, value in CORS_HEADERS.items():
+                response.set_header(name, value)
+        return response
 
 
 def read_json(httprequest):
     """The JSON body as a dict with ``info`` and ``input`` (empty body: both empty)."""
-    raw = httprequest.get_data(cache=False)
+    raw = read_body(httprequest)
     if not raw.strip():
         post = {}
     else:
@@ -116,3 +118,20 @@ def read_json(httprequest):
         raise ValueError("info must be an object")
     post.setdefault("input", {})
     return post
+
+
+def read_body(httprequest):
+    """The request's body; RequestEntityTooLarge when it is over ``limit_request``.
+
+    werkzeug checks a declared Content-Length against the limit, but cuts a
+    chunked body (no length) at the limit without a word: that one is read
+    here, one byte past the limit, to tell.
+    """
+    environ = httprequest.wrapped.environ
+    if environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated"):
+        return httprequest.get_data(cache=False)
+    limit = config["limit_request"]
+    raw = environ["wsgi.input"].read(limit + 1 if limit else -1)
+    if limit and len(raw) > limit:
+        raise werkzeug.exceptions.RequestEntityTooLarge()
+    return raw

@@ -12,7 +12,6 @@ import html
 import logging
 import traceback
 
-import werkzeug.wrappers
 from werkzeug.utils import redirect
 
 from inphms import http, printcapture, sessions
@@ -88,8 +87,7 @@ def good_name(name):
 
 
 def page_response(body, status):
-    response = werkzeug.wrappers.Response(body, status, mimetype="text/html")
-    return http.secure(response)
+    return http.secure(http.Answer(body, status))
 
 
 def not_found_page():

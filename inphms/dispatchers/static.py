@@ -5,9 +5,19 @@ answered by its ``index.html`` (``/pages/login`` redirects to
 ``/pages/login/`` so the page's relative links work).  Files are sent with
 ETag, Last-Modified and 304 answers; a path that leaves the addon's folder
 (``..``, encoded slashes, a symlink pointing out) is a 404.
-"""
-import os
 
+Small files are answered from memory: which file a URL names is found once
+(the checks above), and its bytes and headers are kept while one ``stat``
+per request shows the file unchanged.  Large files and range requests go
+through werkzeug's ``send_file``, which hands the file to the server's
+``sendfile``.
+"""
+import hashlib
+import mimetypes
+import os
+import threading
+
+import werkzeug.http
 import werkzeug.security
 import werkzeug.utils
 from werkzeug.utils import redirect
@@ -15,6 +25,9 @@ from werkzeug.utils import redirect
 from inphms import http
 
 from .base import Dispatcher
+
+SMALL_FILE = 256 * 1024     # bytes: files up to this size are kept in memory
+CACHE_ENTRIES = 2048        # URLs remembered; when full the cache starts over
 
 
 class StaticDispatcher(Dispatcher):
@@ -24,16 +37,32 @@ class StaticDispatcher(Dispatcher):
 
     def dispatch(self):
         httprequest = self.request.httprequest
-        prefix, _, subpath = httprequest.path.lstrip("/").partition("/")
-        for folder in self.request.app.registry.static.get(prefix, []):
-            found = find_file(folder, subpath, index=prefix == "pages")
+        registry = self.request.app.registry
+        environ = httprequest.wrapped.environ     # with the server's file_wrapper
+        entry = cache.get(registry, httprequest.path)
+        if entry is None:
+            found = locate(registry, httprequest.path)
             if found == "folder":
-                return http.secure(redirect(httprequest.path + "/", 301), cache=False)
-            if found:
-                response = werkzeug.utils.send_file(found, httprequest.environ, conditional=True,
-                                                    etag=True, max_age=None)
-                return http.secure(response, cache=False)
-        return http.plain(404, "not found")
+                return redirect(httprequest.path + "/", 301)
+            if found is None:
+                return http.plain(404, "not found")
+            entry = cache.put(registry, httprequest.path, found)
+            if entry is None:
+                return http.plain(404, "not found")     # gone since located
+        if entry.body is None or "HTTP_RANGE" in environ:
+            return werkzeug.utils.send_file(entry.path, environ, conditional=True,
+                                            etag=entry.etag.strip('"'), max_age=None)
+        return entry.answer(environ)
+
+
+def locate(registry, path):
+    """The file a URL path names, "folder" when a slash is missing, or None."""
+    prefix, _, subpath = path.lstrip("/").partition("/")
+    for folder in registry.static.get(prefix, []):
+        found = find_file(folder, subpath, index=prefix == "pages")
+        if found:
+            return found
+    return None
 
 
 def find_file(folder, subpath, index):
@@ -56,3 +85,102 @@ def inside(folder, path):
     """True when ``path``, symlinks resolved, stays under ``folder``."""
     real_folder = os.path.realpath(folder)
     return os.path.commonpath([real_folder, os.path.realpath(path)]) == real_folder
+
+
+class Entry:
+    """One located file: its identity on disk, and for a small file its answer."""
+
+    def __init__(self, path, stat):
+        self.path = path
+        self.key = stat_key(stat)
+        self.mtime = int(stat.st_mtime)
+        self.body = None
+        modified = werkzeug.http.http_date(stat.st_mtime)
+        if stat.st_size <= SMALL_FILE:
+            with open(path, "rb") as handle:
+                body = handle.read(SMALL_FILE + 1)
+            if len(body) == stat.st_size:
+                self.body = body
+        if self.body is not None:
+            # from the bytes: the same file gets the same ETag on every server
+            self.etag = '"%s"' % hashlib.sha1(self.body).hexdigest()[:20]
+        else:
+            self.etag = '"%x-%x"' % (stat.st_mtime_ns, stat.st_size)
+        mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if mimetype.startswith("text/") or mimetype in ("application/javascript", "image/svg+xml"):
+            mimetype += "; charset=utf-8"
+        self.common = [("ETag", self.etag), ("Last-Modified", modified),
+                       ("Cache-Control", "no-cache"), ("Accept-Ranges", "bytes")]
+        self.full = [("Content-Type", mimetype), ("Content-Length", str(len(self.body or b"")))]
+        self.full += self.common
+
+    def answer(self, environ):
+        """The WSGI app sending this file, or 304 when the client has it."""
+        if self.unchanged(environ):
+            return lambda environ, start_response: (start_response("304 Not Modified",
+                                                                   list(self.common)), [])[1]
+        return self.send
+
+    def unchanged(self, environ):
+        """True when the client's copy is this one (If-None-Match wins, RFC 9110 13.2.2)."""
+        if "HTTP_IF_NONE_MATCH" in environ:
+            return etag_matches(environ["HTTP_IF_NONE_MATCH"], self.etag)
+        since = werkzeug.http.parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+        return since is not None and int(since.timestamp()) >= self.mtime
+
+    def send(self, environ, start_response):
+        start_response("200 OK", list(self.full))
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        return [self.body]
+
+
+def etag_matches(header, etag):
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def stat_key(stat):
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_dev)
+
+
+class StaticCache:
+    """URL path -> Entry, for the current registry; checked by ``stat`` on every use."""
+
+    def __init__(self):
+        self.registry = None
+        self.entries = {}
+        self.lock = threading.Lock()
+
+    def get(self, registry, path):
+        if registry is not self.registry:
+            return None
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        try:
+            stat = os.stat(entry.path)
+        except OSError:
+            stat = None
+        if stat is None or stat_key(stat) != entry.key:
+            # changed, replaced or gone: locate it again (the checks run again)
+            self.entries.pop(path, None)
+            return None
+        return entry
+
+    def put(self, registry, path, found):
+        try:
+            entry = Entry(found, os.stat(found))
+        except OSError:
+            return None
+        with self.lock:
+            if registry is not self.registry or len(self.entries) >= CACHE_ENTRIES:
+                self.registry, self.entries = registry, {}
+            self.entries[path] = entry
+        return entry
+
+
+cache = StaticCache()

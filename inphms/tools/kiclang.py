@@ -53,7 +53,13 @@ def txt1(p, dic):
     """One part translated by `dic`, keeping its leading/trailing spaces."""
     if p is None:
         return ""
-    m = pad.fullmatch(str(p))
+    s = str(p)
+    t = dic.get(s)
+    if t:
+        return t
+    if not dic:
+        return s
+    m = pad.fullmatch(s)
     before, s, after = m.groups()
     return before + dic.get(s, s) + after
 
@@ -67,6 +73,10 @@ def lang_dic(lang):
     if not lang_ok.fullmatch(lang):
         return {}
     addons = inphms.http.root.addons
+    if cache["addons"] is addons:
+        dic = cache["langs"].get(lang)
+        if dic is not None:
+            return dic      # read without the lock: the dicts are never changed
     with lock:
         if cache["addons"] is not addons:
             cache["addons"] = addons

@@ -52,12 +52,15 @@ kicfmt = {
 
 kicunits = ("weeks", "days", "hours", "minutes")
 
+# what quote_plus leaves as it is
+urlsafe = re.compile(r"[A-Za-z0-9_.~-]*")
+
 
 def kicnav(page, ses, more={}, app="start"):
     """The URL of a page: kicnav("prodedit", ses, {"prod_id": 30012})."""
-    a = urllib.parse.quote_plus(str(app))
-    p = urllib.parse.quote_plus(str(page))
-    s = urllib.parse.quote_plus(str(ses))
+    a = q(app)
+    p = q(page)
+    s = q(ses)
     return f"/cgi-bin/p?app={a}&r={kicr}&ses={s}&rpage={p}{kic_more(more)}"
 
 
@@ -69,8 +72,16 @@ def kic_more(more):
             continue
         if k in kicown:
             raise ValueError(f"kicnav: '{k}' is set by kicnav itself, not by more")
-        a += "&" + urllib.parse.quote_plus(str(k)) + "=" + urllib.parse.quote_plus(urlval(v))
+        a += "&" + q(k) + "=" + q(urlval(v))
     return a
+
+
+def q(v):
+    """quote_plus(str(v)); text that needs no quoting (names, tokens) comes back at once."""
+    s = str(v)
+    if urlsafe.fullmatch(s):
+        return s
+    return urllib.parse.quote_plus(s)
 
 
 def urlval(v):

@@ -1,10 +1,12 @@
 """CORS preflight from cors_origins, and proxy_mode's trust of X-Forwarded-*."""
 import json
+import socket
 
 import pytest
 
 from tests.app.conftest import copy_addons
 from tests.support.client import request
+from tests.support.server import read_all
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,20 @@ def test_limit_request_is_configurable(cors_server):
     status, _, raw = request(cors_server.port, "POST", "/cgi-bin/api?meth=ping",
                              {"info": {}, "input": {"x": "y" * 4096}})
     assert status == 413 and json.loads(raw)["server"]["limit"] == 2048
+
+
+def test_limit_request_holds_for_a_chunked_body(cors_server):
+    # no Content-Length to check up front: the body is read one byte past the limit
+    body = json.dumps({"info": {}, "input": {"x": "y" * 4096}}).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 1000]), body[i:i + 1000])
+                      for i in range(0, len(body), 1000))
+    with socket.create_connection(("127.0.0.1", cors_server.port), timeout=10) as sock:
+        sock.sendall(b"POST /cgi-bin/api?meth=ping HTTP/1.1\r\nHost: x\r\n"
+                     b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
+        answer = read_all(sock)
+    head, _, raw = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413")
+    assert json.loads(raw)["server"]["limit"] == 2048
 
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",

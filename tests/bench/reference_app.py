@@ -39,7 +39,7 @@ TOUCH_EVERY = 60
 SES_TTL = 86400
 LOGIN_PAGE = "/pages/login/"
 
-LOAD = ("SELECT user_id, data, updated_at, CURRENT_TIMESTAMP FROM ses "
+LOAD = ("SELECT user_id, data, TIMESTAMPDIFF(SECOND, updated_at, CURRENT_TIMESTAMP) FROM ses "
         "WHERE id = %s AND is_active = 1")
 TOUCH = "UPDATE ses SET updated_at = CURRENT_TIMESTAMP WHERE id = %s"
 EXPIRE = "UPDATE ses SET is_active = 0 WHERE id = %s"
@@ -73,8 +73,8 @@ def load_session(conn, token):
         row = cur.fetchone()
         if row is None:
             return None
-        user_id, data, updated_at, now = row
-        idle = (now - updated_at).total_seconds()
+        user_id, data, idle = row
+        idle = int(idle or 0)
         if idle > SES_TTL:
             cur.execute(EXPIRE, (token,))
             return None

@@ -77,6 +77,9 @@ OPTIONS = [
     Option("proxy_mode", "bool", False,
            "trust X-Forwarded-For/-Proto/-Host (only behind a reverse proxy)", "HTTP"),
     Option("cors_origins", "list", [], "origins allowed to call the API from a browser, comma separated", "HTTP"),
+    Option("max_http_requests", "int", 16,
+           "requests a threaded server runs at once; the others wait their turn in arrival order "
+           "(0 = no cap; --evented does not use it)", "HTTP"),
     # Addons and files
     Option("addons_path", "paths", [], "comma separated folders holding addons", "Common"),
     Option("data_dir", "path", "~/.local/share/inphms",

@@ -73,7 +73,8 @@ class HttpWorker(WorkerMixin, ThreadedServer):
 
     def http_spawn(self):
         self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
-                                                  self.app, fd=self.listen_fd)
+                                                  self.app, fd=self.listen_fd,
+                                                  max_requests=config["max_http_requests"])
         self.start_http_thread()
 
 

@@ -77,7 +77,8 @@ class ThreadedServer:
         self.soft_limit = soft
 
     def http_spawn(self):
-        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app)
+        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app,
+                                                  max_requests=config["max_http_requests"])
         self.start_http_thread()
 
     def start_http_thread(self):

@@ -2,11 +2,13 @@
 
 ``borrow()`` hands out an idle connection after checking it is still alive
 (see each engine's ``alive``), or opens a new one while fewer than
-``maxconn`` exist, or waits for one to come back.  A dead connection is
+``maxconn`` exist, or waits for one to come back (first come, first
+served).  A dead connection is
 closed and replaced on the spot, so the pool recovers by itself after the
 database server restarts.  ``close()`` closes the idle connections at once
 and every borrowed one when it comes back.
 """
+import collections
 import logging
 import threading
 import time
@@ -18,6 +20,14 @@ _logger = logging.getLogger(__name__)
 BORROW_TIMEOUT = 30.0
 
 
+class Waiter:
+    """A thread (or greenlet) waiting for a connection: served in arrival order."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.item = None        # (connection, since), or (None, 0.0) for a free slot
+
+
 class Pool:
     def __init__(self, engine, maxconn):
         self.engine = engine
@@ -26,6 +36,7 @@ class Pool:
         self.count = 0          # open connections, idle and borrowed
         self.closed = False
         self.cond = threading.Condition()
+        self.waiters = collections.deque()
 
     def __repr__(self):
         return f"Pool({self.engine.target()}, {self.count}/{self.maxconn})"
@@ -45,45 +56,71 @@ class Pool:
             raise
 
     def reserve(self, timeout):
-        """An idle (connection, since), or (None, 0) with a slot reserved for a new one."""
-        deadline = time.monotonic() + timeout
+        """An idle (connection, since), or (None, 0) with a slot reserved for a new one.
+
+        When none is free the caller queues: a connection coming back goes to
+        the one that has waited longest, never to whoever asks next (under
+        load, asking again at once would otherwise starve the queue's tail for
+        seconds).
+        """
         with self.cond:
-            while True:
-                if self.closed:
-                    raise SqlError(f"the pool of {self.engine.target()} is closed")
+            self.check_open()
+            if not self.waiters:
                 if self.idle:
                     return self.idle.pop()
                 if self.count < self.maxconn:
                     self.count += 1
                     return None, 0.0
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise SqlError(f"no free connection to {self.engine.target()} "
-                                   f"after {timeout:g} s (db_maxconn = {self.maxconn})")
-                self.cond.wait(left)
+            waiter = Waiter()
+            self.waiters.append(waiter)
+        waiter.event.wait(timeout)
+        with self.cond:
+            if waiter.item is not None:
+                return waiter.item
+            if waiter in self.waiters:
+                self.waiters.remove(waiter)
+            self.check_open()
+        raise SqlError(f"no free connection to {self.engine.target()} "
+                       f"after {timeout:g} s (db_maxconn = {self.maxconn})")
+
+    def check_open(self):
+        if self.closed:
+            raise SqlError(f"the pool of {self.engine.target()} is closed")
+
+    def hand_over(self, item):
+        """Give ``item`` to the longest waiter; False when nobody waits (lock held)."""
+        if not self.waiters:
+            return False
+        waiter = self.waiters.popleft()
+        waiter.item = item
+        waiter.event.set()
+        return True
 
     def give_back(self, conn, broken=False):
         with self.cond:
             if not broken and not self.closed:
-                self.idle.append((conn, time.monotonic()))
-                self.cond.notify()
+                if not self.hand_over((conn, time.monotonic())):
+                    self.idle.append((conn, time.monotonic()))
                 return
-            self.count -= 1
-            self.cond.notify()
+            # its slot is free: a waiter may open a new connection in it
+            if self.closed or not self.hand_over((None, 0.0)):
+                self.count -= 1
         self.engine.close(conn)
 
     def forget(self):
         """A reserved slot whose connection could not be opened."""
         with self.cond:
-            self.count -= 1
-            self.cond.notify()
+            if self.closed or not self.hand_over((None, 0.0)):
+                self.count -= 1
 
     def close(self):
         with self.cond:
             self.closed = True
             idle, self.idle = self.idle, []
             self.count -= len(idle)
-            self.cond.notify_all()
+            waiters, self.waiters = self.waiters, collections.deque()
+        for waiter in waiters:
+            waiter.event.set()      # they find the pool closed
         for conn, _since in idle:
             self.engine.close(conn)
         return len(idle)

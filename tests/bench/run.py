@@ -745,10 +745,10 @@ def serve_profiled(out, server_args):
     import threading
 
     import inphms.cli
-    import inphms.serving
+    import inphms.http11
 
     profiles, lock = [], threading.Lock()
-    run = inphms.serving.Connection.run
+    run = inphms.http11.Connection.run
 
     def profiled(self):
         p = cProfile.Profile(time.thread_time)
@@ -768,7 +768,7 @@ def serve_profiled(out, server_args):
                     stats.add(p)
                 stats.dump_stats(out)
 
-    inphms.serving.Connection.run = profiled
+    inphms.http11.Connection.run = profiled
     atexit.register(dump)
     sys.argv = [str(ROOT / "inphms-bin")] + server_args
     return inphms.cli.main()

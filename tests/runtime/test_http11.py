@@ -1,4 +1,4 @@
-"""The HTTP/1.1 protocol layer (inphms/serving.py) against the real server.
+"""The HTTP/1.1 protocol layer (inphms/http11.py, inphms/serving.py) against the real server.
 
 Raw sockets, so the tests control every byte: keep-alive and HTTP/1.0,
 pipelining, HEAD, chunked request bodies, lazy ``100 Continue``, unread
@@ -712,5 +712,38 @@ def test_idle_kept_alive_connection_gives_its_slot_to_a_waiting_one(tmp_path):
             answer = second.answer()        # WAIT seconds at most, not KEEPALIVE_IDLE
             assert (answer.status, answer.body) == (200, SMALL)
             assert first.closed()
+    finally:
+        server.stop()
+
+
+def test_max_http_requests_runs_requests_in_turn_in_arrival_order(tmp_path):
+    # one request at a time: three slow calls finish one after the other, in
+    # the order they arrived; a static file asked meanwhile waits its turn too
+    server = start_server(tmp_path, max_http_requests=1)
+    try:
+        wires = [Wire(server.port) for _ in range(3)]
+        finished = {}
+        for number, wire in enumerate(wires):
+            wire.send(slow_call(0.6))
+            time.sleep(0.15)        # arrival order: 0, 1, 2
+        late = Wire(server.port)
+        late.send(req("GET", "/lib/small.txt"))
+
+        def read(name, wire):
+            answer = wire.answer()
+            finished[name] = time.monotonic()
+            assert answer.status == 200
+
+        readers = [threading.Thread(target=read, args=(n, w)) for n, w in enumerate(wires)]
+        readers.append(threading.Thread(target=read, args=("static", late)))
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(WAIT * 2)
+        assert sorted(finished, key=finished.get) == [0, 1, 2, "static"]
+        # each waited for the one before it: the gaps are about one call long
+        assert finished[2] - finished[0] > 0.9
+        for wire in wires + [late]:
+            wire.close()
     finally:
         server.stop()

@@ -92,6 +92,53 @@ def test_a_full_pool_makes_borrow_wait_then_fail(db):
     pool.give_back(conn)
 
 
+def test_a_connection_coming_back_goes_to_the_longest_waiter(db):
+    # the holder asks again at once: it must queue behind the two waiting
+    sql.close_all()
+    config["db_maxconn"] = 1
+    pool = get_pool()
+    order, lock = [], threading.Lock()
+    conn = pool.borrow()
+
+    def wait_then_take(name):
+        got = pool.borrow(timeout=5)
+        with lock:
+            order.append(name)
+        time.sleep(0.05)
+        pool.give_back(got)
+
+    first = threading.Thread(target=wait_then_take, args=("first",))
+    first.start()
+    time.sleep(0.1)
+    second = threading.Thread(target=wait_then_take, args=("second",))
+    second.start()
+    time.sleep(0.1)
+    pool.give_back(conn)
+    again = pool.borrow(timeout=5)
+    with lock:
+        order.append("holder again")
+    pool.give_back(again)
+    first.join()
+    second.join()
+    assert order == ["first", "second", "holder again"]
+    assert pool.count == 1 and not pool.waiters
+
+
+def test_a_waiter_gets_the_slot_of_a_broken_connection(db):
+    sql.close_all()
+    config["db_maxconn"] = 1
+    pool = get_pool()
+    conn = pool.borrow()
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(pool.borrow(timeout=5)))
+    waiter.start()
+    time.sleep(0.1)
+    pool.give_back(conn, broken=True)       # closed: the waiter opens a new one
+    waiter.join()
+    assert got and got[0] is not conn and pool.count == 1
+    pool.give_back(got[0])
+
+
 def test_close_all_then_a_new_pool(db):
     with cursor() as cr:
         old = get_pool()

@@ -97,6 +97,8 @@ NOT_RUN = {
     # performance: the benchmark (test_bench_smoke.py runs it in --quick mode)
     "python tests/bench/run.py": "runs for about 10 minutes",
     "python tests/bench/run.py --memory --profile 25": "runs for about 22 minutes",
+    "python tests/bench/run.py --memory --profile 25 --modes threaded,workers2,evented,workers2evented":
+        "runs for about 17 minutes",
     "python tests/bench/run.py --modes threaded --seconds 3 --reps 1": "runs for minutes, "
         "with MariaDB, Apache and gunicorn; test_bench_smoke.py runs the quick mode",
     # README / getting started

@@ -28,7 +28,7 @@ from inphms.serving import ThreadedWSGIServerReloadable, open_listen_socket
 from . import limits
 from .cron import CronRunner
 from .server import ThreadedServer, dump_stacks, force_exit
-from .signals import HANDLED, SignalQueue
+from .signals import HANDLED, SignalQueue, kept_from_new_threads
 
 _logger = logging.getLogger(__name__)
 
@@ -237,7 +237,8 @@ def cron_worker_main(addons, master):
     """The cron worker: the cron threads of the whole prefork server, and nothing else."""
     signals = SignalQueue()
     signals.install()
-    runner = CronRunner(addons).start()
+    with kept_from_new_threads():
+        runner = CronRunner(addons).start()
     while True:
         signum = signals.wait(1.0)
         if signum == signal.SIGTERM or os.getppid() != master:

@@ -28,7 +28,7 @@ from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
 from . import limits, pidfile
 from .cron import CronRunner
 from .reloader import Reloader
-from .signals import SignalQueue
+from .signals import SignalQueue, kept_from_new_threads
 
 _logger = logging.getLogger(__name__)
 
@@ -56,14 +56,15 @@ class ThreadedServer:
         limits.set_limit_memory_hard(config["limit_memory_hard"])
         self.check_soft_limit()
         self.signals.install()
-        if config["http_enable"] and not stop:
-            self.http_spawn()
-        if config["max_cron_threads"] > 0 and not stop:
-            self.cron_spawn()
-        if self.watch and not stop:
-            # a reload asked by the watcher is the same as an operator's SIGHUP
-            self.reloader = Reloader(self.watch, lambda: self.signals.handler(signal.SIGHUP, None))
-            self.reloader.start()
+        with kept_from_new_threads():
+            if config["http_enable"] and not stop:
+                self.http_spawn()
+            if config["max_cron_threads"] > 0 and not stop:
+                self.cron_spawn()
+            if self.watch and not stop:
+                # a reload asked by the watcher is the same as an operator's SIGHUP
+                self.reloader = Reloader(self.watch, lambda: self.signals.handler(signal.SIGHUP, None))
+                self.reloader.start()
 
     def check_soft_limit(self):
         """A soft limit below the fresh process's own size would reload forever."""

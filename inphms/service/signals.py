@@ -7,6 +7,7 @@ the signal number to a deque (atomic) and writes a byte to a pipe that wakes
 the main loop; logging, reloading and stopping happen in ``wait()``'s caller.
 """
 import collections
+import contextlib
 import os
 import select
 import signal
@@ -59,3 +60,22 @@ class SignalQueue:
     def close(self):
         os.close(self.wake_r)
         os.close(self.wake_w)
+
+
+@contextlib.contextmanager
+def kept_from_new_threads(signals=HANDLED):
+    """Threads started in this block never take these signals; the main thread does.
+
+    A new thread inherits the signal mask of the thread that starts it (and
+    passes it on to the threads it starts).  The kernel hands a signal sent
+    to the process to any thread that does not block it; Python runs the
+    handler in the main thread only when that thread next runs Python code.
+    A signal taken by a worker thread while the main thread blocks it (the
+    re-exec of a reload) was lost, and one taken while the main thread sleeps
+    in ``wait()`` was acted on late.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)

@@ -1093,8 +1093,11 @@ def test_getting_started_commands(tmp_path):
                 for line in tree[0].text.splitlines()[1:]:
                     assert (r.root / "addons" / "notes" / line.split()[0]).is_file(), line
             elif cmd == "kill -HUP <pid>" and n == 2:
+                # this server has reloaded once already (the dev reload): wait
+                # for the image that started after this SIGHUP, not the last one
                 server = r.servers[-1]
-                wait_for(lambda: server.err().count("HTTP service (threaded)") >= 2, "the reload")
+                wait_for(lambda: server.err().count("SIGHUP received") >= 2
+                         and server.err().count("HTTP service (threaded)") >= 3, "the reload")
                 assert ">Notes</h5>" in page(port, ses)[2]
                 status, _, html = page(port, ses, "notes")
                 assert status == 200 and "id=notes" in html

@@ -101,7 +101,6 @@ class ThreadedWSGIServerReloadable:
     def __init__(self, host, port, app, fd=None, max_requests=0):
         self.app = app
         max_threads = int(os.environ.get("INPHMS_MAX_HTTP_THREADS", "0") or 0)
-        self.max_http_threads = max_threads
         self.http_threads_sem = threading.Semaphore(max_threads) if max_threads else None
         self.draining = False
         self.connections = 0
@@ -245,7 +244,6 @@ class ThreadedWSGIServerReloadable:
     def busy_end(self):
         with self.state_lock:
             self.busy -= 1
-            self.state_lock.notify_all()
 
     def wait_idle(self, timeout):
         """Wait up to ``timeout`` s for every connection to end; True if all did."""

@@ -117,8 +117,7 @@ class Entry:
     def answer(self, environ):
         """The WSGI app sending this file, or 304 when the client has it."""
         if self.unchanged(environ):
-            return lambda environ, start_response: (start_response("304 Not Modified",
-                                                                   list(self.common)), [])[1]
+            return self.send_not_modified
         return self.send
 
     def unchanged(self, environ):
@@ -127,6 +126,10 @@ class Entry:
             return etag_matches(environ["HTTP_IF_NONE_MATCH"], self.etag)
         since = werkzeug.http.parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
         return since is not None and int(since.timestamp()) >= self.mtime
+
+    def send_not_modified(self, environ, start_response):
+        start_response("304 Not Modified", list(self.common))
+        return []
 
     def send(self, environ, start_response):
         start_response("200 OK", list(self.full))

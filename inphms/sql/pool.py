@@ -35,7 +35,7 @@ class Pool:
         self.idle = []          # [(connection, time it came back)], last in first out
         self.count = 0          # open connections, idle and borrowed
         self.closed = False
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
         self.waiters = collections.deque()
 
     def __repr__(self):
@@ -63,7 +63,7 @@ class Pool:
         load, asking again at once would otherwise starve the queue's tail for
         seconds).
         """
-        with self.cond:
+        with self.lock:
             self.check_open()
             if not self.waiters:
                 if self.idle:
@@ -74,7 +74,7 @@ class Pool:
             waiter = Waiter()
             self.waiters.append(waiter)
         waiter.event.wait(timeout)
-        with self.cond:
+        with self.lock:
             if waiter.item is not None:
                 return waiter.item
             if waiter in self.waiters:
@@ -97,7 +97,7 @@ class Pool:
         return True
 
     def give_back(self, conn, broken=False):
-        with self.cond:
+        with self.lock:
             if not broken and not self.closed:
                 if not self.hand_over((conn, time.monotonic())):
                     self.idle.append((conn, time.monotonic()))
@@ -109,12 +109,12 @@ class Pool:
 
     def forget(self):
         """A reserved slot whose connection could not be opened."""
-        with self.cond:
+        with self.lock:
             if self.closed or not self.hand_over((None, 0.0)):
                 self.count -= 1
 
     def close(self):
-        with self.cond:
+        with self.lock:
             self.closed = True
             idle, self.idle = self.idle, []
             self.count -= len(idle)

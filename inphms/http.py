@@ -137,6 +137,9 @@ class Answer:
         return [self.body]
 
 
+NO_STORE = (("Cache-Control", "no-store"),)
+
+
 def secure(response, cache=True):
     """Dynamic answers are never cached (the security headers come with every answer)."""
     if not cache:
@@ -158,7 +161,7 @@ def with_security_headers(start_response):
 
 
 def plain(status, text):
-    return Answer(text + "\n", status, "text/plain; charset=utf-8", [("Cache-Control", "no-store")])
+    return Answer(text + "\n", status, "text/plain; charset=utf-8", NO_STORE)
 
 
 def reset_thread_state():

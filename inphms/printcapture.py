@@ -5,7 +5,6 @@
 own buffer; everything else goes to the real stdout.  The buffer is held in a
 ContextVar, which is per thread and, under gevent, per greenlet.
 """
-import contextlib
 import contextvars
 import io
 import sys
@@ -47,13 +46,21 @@ def install():
         sys.stdout = StdoutProxy(sys.stdout)
 
 
-@contextlib.contextmanager
-def capture():
-    """Collect printed text in a list while the block runs."""
-    install()
-    buffer = []
-    token = current_buffer.set(buffer)
-    try:
-        yield buffer
-    finally:
-        current_buffer.reset(token)
+class capture:
+    """Collect printed text in a list while the block runs.
+
+    A class rather than a generator-based context manager: a page runs four
+    of these (header, body, footer, the page), so it is on every request.
+    """
+
+    __slots__ = ("buffer", "token")
+
+    def __enter__(self):
+        install()
+        self.buffer = []
+        self.token = current_buffer.set(self.buffer)
+        return self.buffer
+
+    def __exit__(self, *exc):
+        current_buffer.reset(self.token)
+        return False

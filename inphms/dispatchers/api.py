@@ -89,8 +89,7 @@ class ApiDispatcher(Dispatcher):
     def reply(self, status, meth, answer):
         server = {"method": meth, **answer, "server_ver": inphms.__version__}
         body = json.dumps({"server": server}, ensure_ascii=False, default=str)
-        response = http.Answer(body, status, "application/json")
-        return self.cors(http.secure(response))
+        return self.cors(http.Answer(body, status, "application/json", http.NO_STORE))
 
     def cors(self, response):
         allowed = config["cors_origins"]

@@ -33,7 +33,11 @@ class PageDispatcher(Dispatcher):
     paths = ("/cgi-bin/p", "/p")
 
     def dispatch(self):
-        params = self.request.httprequest.values.to_dict()
+        httprequest = self.request.httprequest
+        # a GET's parameters are its query string: no need for werkzeug's
+        # combined view of query and form (a page may also be POSTed)
+        source = httprequest.args if httprequest.method in ("GET", "HEAD") else httprequest.values
+        params = source.to_dict()
         app = params.get("app") or "start"
         if not good_name(app):
             return not_found_page()
@@ -87,7 +91,7 @@ def good_name(name):
 
 
 def page_response(body, status):
-    return http.secure(http.Answer(body, status))
+    return http.Answer(body, status, headers=http.NO_STORE)
 
 
 def not_found_page():

@@ -69,14 +69,16 @@ def lang_dic(lang):
 
     The dict is the cached one, shared by every request: read it, never change it.
     """
+    addons = inphms.http.root.addons
+    if cache["addons"] is addons and isinstance(lang, str):
+        # only checked names are cached, so a hit needs no check; read
+        # without the lock: the dicts are never changed
+        dic = cache["langs"].get(lang)
+        if dic is not None:
+            return dic
     lang = str(lang or "")
     if not lang_ok.fullmatch(lang):
         return {}
-    addons = inphms.http.root.addons
-    if cache["addons"] is addons:
-        dic = cache["langs"].get(lang)
-        if dic is not None:
-            return dic      # read without the lock: the dicts are never changed
     with lock:
         if cache["addons"] is not addons:
             cache["addons"] = addons

@@ -131,6 +131,13 @@ def test_a_language_code_cannot_reach_other_files(addons, tmp_path):
         assert txt("Save") == "Save"
 
 
+def test_a_language_that_is_not_text_gives_no_dictionary(addons):
+    addons.use(addons("a1", {"he": {"Save": "שמירה"}}))
+    assert txt("Save") == "שמירה"       # "he" is in the cache now
+    for lang in (["he"], {"he": 1}, 7):
+        assert lang_dic(lang) == {}
+
+
 def test_many_threads_at_once_get_the_same_answer(addons):
     addons.use(addons("a1", {"he": {"Save": "שמירה"}}))
     reset_lang_cache()

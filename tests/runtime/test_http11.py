@@ -747,3 +747,32 @@ def test_max_http_requests_runs_requests_in_turn_in_arrival_order(tmp_path):
             wire.close()
     finally:
         server.stop()
+
+
+def test_a_connections_next_request_waits_behind_the_waiting_ones(tmp_path):
+    # one request at a time: a client that sends two calls at once on one
+    # connection does not get its second in before another client's waiting call
+    server = start_server(tmp_path, max_http_requests=1)
+    try:
+        eager, other = Wire(server.port), Wire(server.port)
+        eager.send(slow_call(0.5) + slow_call(0.5))
+        time.sleep(0.15)        # the eager one's first call runs
+        other.send(slow_call(0.5))
+        finished = {}
+
+        def read(name, wire, count):
+            for number in range(count):
+                assert wire.answer().status == 200
+                finished[(name, number)] = time.monotonic()
+
+        readers = [threading.Thread(target=read, args=("eager", eager, 2)),
+                   threading.Thread(target=read, args=("other", other, 1))]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(WAIT * 2)
+        assert sorted(finished, key=finished.get) == [("eager", 0), ("other", 0), ("eager", 1)]
+        eager.close()
+        other.close()
+    finally:
+        server.stop()

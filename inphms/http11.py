@@ -33,7 +33,7 @@ _access = logging.getLogger("inphms.access")
 
 FIRST_REQUEST_WAIT = 10.0  # seconds a new connection may take to send its request
 KEEPALIVE_IDLE = 60.0      # seconds an idle kept-alive connection stays open
-IDLE_POLL = 0.25           # how often an idle connection looks at the drain flag
+IDLE_POLL = 0.25           # how often an idle connection looks at the drain flag (a tick)
 READ_TIMEOUT = 60.0        # seconds a started request may pause between two reads
 
 MAX_HEAD = 65536           # request line and headers together
@@ -198,13 +198,29 @@ class Connection:
         self.buffer = b""
         self.requests_seen = 0
         self.poller = None
+        # Threaded, the socket is blocking with kernel timeouts (see
+        # serving.set_kernel_timeouts): a read or a write is one system call.
+        # Evented, gevent's socket waits in its hub with the socket's timeout.
+        self.ticking = server.kernel_timeouts
 
     # -- reading --------------------------------------------------------------
     def fill(self):
-        data = self.sock.recv(RECV_SIZE)
+        data = self.recv_patiently() if self.ticking else self.sock.recv(RECV_SIZE)
         if not data:
             raise ClientGone()
         self.buffer += data
+
+    def recv_patiently(self):
+        """recv() when the socket gives up every tick: READ_TIMEOUT seconds in all."""
+        deadline = None
+        while True:
+            try:
+                return self.sock.recv(RECV_SIZE)
+            except BlockingIOError:     # a tick (SO_RCVTIMEO) without a byte
+                now = time.monotonic()
+                deadline = deadline or now + READ_TIMEOUT - IDLE_POLL
+                if now >= deadline:
+                    raise socket.timeout("timed out") from None
 
     def read_some(self, most):
         if not self.buffer:
@@ -291,6 +307,8 @@ class Connection:
         if self.buffer:
             return True
         deadline = time.monotonic() + (FIRST_REQUEST_WAIT if first else KEEPALIVE_IDLE)
+        if self.ticking:
+            return self.wait_ticking(first, deadline)
         if self.poller is None:
             # poll() rather than a short socket timeout: switching the timeout
             # back and forth cost two system calls on every request
@@ -300,14 +318,44 @@ class Connection:
             if self.poller.poll(IDLE_POLL * 1000):
                 self.fill()     # the request, or the client's close (ClientGone)
                 return True
-            if not first and (self.server.draining or self.server.give_up_slot()):
+            if self.should_close(first) or time.monotonic() >= deadline:
                 return False
-            if time.monotonic() >= deadline:
-                return False
+
+    def wait_ticking(self, first, deadline):
+        """wait_for_request() on a blocking socket: one recv() returns the request."""
+        while True:
+            try:
+                data = self.sock.recv(RECV_SIZE)
+            except BlockingIOError:     # a tick (SO_RCVTIMEO) without a byte
+                if self.should_close(first) or time.monotonic() >= deadline:
+                    return False
+                continue
+            if not data:
+                raise ClientGone()
+            self.buffer += data
+            return True
+
+    def should_close(self, first):
+        """An idle kept-alive connection closes when the server drains or wants its slot."""
+        return not first and (self.server.draining or self.server.give_up_slot())
 
     # -- writing --------------------------------------------------------------
     def send_raw(self, data):
-        self.sock.sendall(data)
+        try:
+            self.sock.sendall(data)
+        except BlockingIOError:     # SO_SNDTIMEO: the client read nothing for READ_TIMEOUT s
+            raise socket.timeout("timed out") from None
+
+    def sendfile(self, filelike, offset, count):
+        """``socket.sendfile``, which needs the socket's own timeout to give up."""
+        if not self.ticking:
+            return self.sock.sendfile(filelike, offset, count)
+        # on a blocking socket it would wait for a stalled client for ever
+        self.sock.settimeout(READ_TIMEOUT)
+        try:
+            return self.sock.sendfile(filelike, offset, count)
+        finally:
+            self.sock.settimeout(None)
 
     # -- the connection's life ------------------------------------------------
     def run(self):
@@ -615,7 +663,7 @@ class Exchange:
         if count > 0:
             # what was really sent: a file cut short meanwhile must not pass
             # for a complete answer (run() then closes the connection)
-            self.sent += self.connection.sock.sendfile(filelike, offset, count)
+            self.sent += self.connection.sendfile(filelike, offset, count)
         return True
 
     def log(self):

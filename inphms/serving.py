@@ -18,11 +18,12 @@ import os
 import queue
 import selectors
 import socket
+import struct
 import threading
 import time
 
 from .errors import StartupError
-from .http11 import READ_TIMEOUT, Connection
+from .http11 import IDLE_POLL, READ_TIMEOUT, Connection
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,22 @@ def systemd_socket_fd():
     if int(os.environ.get("LISTEN_FDS", "0") or 0) < 1:
         return None
     return SD_LISTEN_FDS_START
+
+
+def set_kernel_timeouts(sock):
+    """A blocking socket whose reads give up every IDLE_POLL s and writes after READ_TIMEOUT s.
+
+    A Python socket timeout polls before every recv() and send(): two system
+    calls, each letting go of the GIL, and with many busy threads every
+    letting go is a chance of a thread switch.  A blocking socket with the
+    kernel's timeouts does each in one call; a read that gives up (a tick)
+    lets an idle connection look at the drain flag.
+    """
+    sock.settimeout(None)
+    for option, seconds in ((socket.SO_RCVTIMEO, IDLE_POLL), (socket.SO_SNDTIMEO, READ_TIMEOUT)):
+        whole = int(seconds)
+        sock.setsockopt(socket.SOL_SOCKET, option,
+                        struct.pack("ll", whole, int((seconds - whole) * 1_000_000)))
 
 
 def open_listen_socket(host, port):
@@ -113,6 +130,8 @@ class ThreadedWSGIServerReloadable:
         self.waiting_threads = 0        # threads free to take one
         self.gate = TurnGate(max_requests) if max_requests else None
         self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
+        # gevent's sockets wait in its hub, where kernel timeouts do nothing
+        self.kernel_timeouts = not socket.socket.__module__.startswith("gevent")
         if fd is not None:      # a prefork worker: the master's socket
             self.socket = socket.socket(fileno=os.dup(fd))
             self.multiprocess = True
@@ -165,7 +184,10 @@ class ThreadedWSGIServerReloadable:
             _logger.warning("accept failed: %s", exc)
             time.sleep(0.1)     # out of file descriptors: let connections end
             return False
-        sock.settimeout(READ_TIMEOUT)
+        if self.kernel_timeouts:
+            set_kernel_timeouts(sock)
+        else:
+            sock.settimeout(READ_TIMEOUT)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.state_lock:

@@ -20,7 +20,6 @@ import email.utils
 import logging
 import os
 import re
-import select
 import socket
 import sys
 import time
@@ -197,7 +196,6 @@ class Connection:
         self.client = address[0] if isinstance(address, tuple) and address else "-"
         self.buffer = b""
         self.requests_seen = 0
-        self.poller = None
         # Threaded, the socket is blocking with kernel timeouts (see
         # serving.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.
@@ -309,24 +307,20 @@ class Connection:
         deadline = time.monotonic() + (FIRST_REQUEST_WAIT if first else KEEPALIVE_IDLE)
         if self.ticking:
             return self.wait_ticking(first, deadline)
-        if self.poller is None:
-            # poll() rather than a short socket timeout: switching the timeout
-            # back and forth cost two system calls on every request
-            self.poller = select.poll()
-            self.poller.register(self.sock, select.POLLIN)
-        while True:
-            if self.poller.poll(IDLE_POLL * 1000):
-                self.fill()     # the request, or the client's close (ClientGone)
-                return True
-            if self.should_close(first) or time.monotonic() >= deadline:
-                return False
+        # Evented: the tick is a short timeout of gevent's socket, which only
+        # sets an attribute (gevent's poll() built new watchers on every call).
+        self.sock.settimeout(IDLE_POLL)
+        try:
+            return self.wait_ticking(first, deadline)
+        finally:
+            self.sock.settimeout(READ_TIMEOUT)
 
     def wait_ticking(self, first, deadline):
-        """wait_for_request() on a blocking socket: one recv() returns the request."""
+        """Wait for the request with recv() that gives up every tick; one call returns it."""
         while True:
             try:
                 data = self.sock.recv(RECV_SIZE)
-            except BlockingIOError:     # a tick (SO_RCVTIMEO) without a byte
+            except (BlockingIOError, socket.timeout):     # a tick without a byte
                 if self.should_close(first) or time.monotonic() >= deadline:
                     return False
                 continue

@@ -117,18 +117,6 @@ class Answer:
         self.headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
                         *headers]
 
-    def set_header(self, name, value):
-        lower = name.lower()
-        self.headers = [item for item in self.headers if item[0].lower() != lower]
-        self.headers.append((name, value))
-
-    def get_header(self, name, default=None):
-        lower = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lower:
-                return value
-        return default
-
     def __call__(self, environ, start_response):
         status = STATUS_LINES.get(self.status_code) or f"{self.status_code} UNKNOWN"
         start_response(status, list(self.headers))
@@ -140,14 +128,13 @@ class Answer:
 NO_STORE = (("Cache-Control", "no-store"),)
 
 
-def secure(response, cache=True):
-    """Dynamic answers are never cached (the security headers come with every answer)."""
-    if not cache:
-        return response
-    if isinstance(response, Answer):
-        response.set_header("Cache-Control", "no-store")
-    else:
-        response.headers["Cache-Control"] = "no-store"
+def secure(response):
+    """A werkzeug response (a redirect) that is never cached.
+
+    An ``Answer`` is made with ``NO_STORE`` instead; the security headers
+    come with every answer (``with_security_headers``).
+    """
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

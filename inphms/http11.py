@@ -199,11 +199,11 @@ class Connection:
         # Threaded, the socket is blocking with kernel timeouts (see
         # serving.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.
-        self.ticking = server.kernel_timeouts
+        self.kernel_timeouts = server.kernel_timeouts
 
     # -- reading --------------------------------------------------------------
     def fill(self):
-        data = self.recv_patiently() if self.ticking else self.sock.recv(RECV_SIZE)
+        data = self.recv_patiently() if self.kernel_timeouts else self.sock.recv(RECV_SIZE)
         if not data:
             raise ClientGone()
         self.buffer += data
@@ -305,7 +305,7 @@ class Connection:
         if self.buffer:
             return True
         deadline = time.monotonic() + (FIRST_REQUEST_WAIT if first else KEEPALIVE_IDLE)
-        if self.ticking:
+        if self.kernel_timeouts:
             return self.wait_ticking(first, deadline)
         # Evented: the tick is a short timeout of gevent's socket, which only
         # sets an attribute (gevent's poll() built new watchers on every call).
@@ -342,7 +342,7 @@ class Connection:
 
     def sendfile(self, filelike, offset, count):
         """``socket.sendfile``, which needs the socket's own timeout to give up."""
-        if not self.ticking:
+        if not self.kernel_timeouts:
             return self.sock.sendfile(filelike, offset, count)
         # on a blocking socket it would wait for a stalled client for ever
         self.sock.settimeout(READ_TIMEOUT)

@@ -24,6 +24,7 @@ import time
 
 from .errors import StartupError
 from .http11 import IDLE_POLL, READ_TIMEOUT, Connection
+from .patch_gevent import patched
 
 _logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class ThreadedWSGIServerReloadable:
         self.gate = TurnGate(max_requests) if max_requests else None
         self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
-        self.kernel_timeouts = not socket.socket.__module__.startswith("gevent")
+        self.kernel_timeouts = not patched()
         if fd is not None:      # a prefork worker: the master's socket
             self.socket = socket.socket(fileno=os.dup(fd))
             self.multiprocess = True

@@ -11,17 +11,13 @@ import json
 import re
 
 from inphms.config import config
+from inphms.sql import get_engine
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{84}$")
 TOUCH_EVERY = 60        # seconds between two updates of a session's updated_at
 
-# seconds since updated_at, by the database's clock, in each engine's words
-IDLE = {
-    "mysql": "TIMESTAMPDIFF(SECOND, updated_at, CURRENT_TIMESTAMP)",
-    "sqlite": "CAST(ROUND((julianday('now') - julianday(updated_at)) * 86400) AS INTEGER)",
-}
-LOAD = {engine: f"SELECT user_id, data, {idle} FROM ses WHERE id = %s AND is_active = 1"
-        for engine, idle in IDLE.items()}
+# the third column: seconds since updated_at, by the database's clock
+LOAD = "SELECT user_id, data, {idle} FROM ses WHERE id = %s AND is_active = 1"
 TOUCH = "UPDATE ses SET updated_at = CURRENT_TIMESTAMP WHERE id = %s"
 EXPIRE = "UPDATE ses SET is_active = 0 WHERE id = %s"
 
@@ -35,7 +31,8 @@ def load(token):
     if not valid_token(token):
         return None
     from tools.sql import kic_sql
-    rows = kic_sql(LOAD[config["db_engine"]], (token,))
+    since = get_engine().seconds_since("updated_at")
+    rows = kic_sql(LOAD.format(idle=since), (token,))
     if not rows:
         return None
     user_id, data, idle = rows[0]

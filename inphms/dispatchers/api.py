@@ -42,7 +42,7 @@ class ApiDispatcher(Dispatcher):
     def dispatch(self):
         httprequest = self.request.httprequest
         if httprequest.method == "OPTIONS":
-            return http.secure(self.cors(http.Answer(b"", 204)))
+            return self.cors(http.Answer(b"", 204, headers=http.NO_STORE))
         meth = httprequest.args.get("meth", "")
         if not meth:
             return self.reply(400, meth, {"allow": 0, "msg": "missing meth"})
@@ -97,10 +97,8 @@ class ApiDispatcher(Dispatcher):
             return response
         origin = self.request.httprequest.headers.get("Origin")
         if origin and (origin in allowed or "*" in allowed):
-            response.set_header("Access-Control-Allow-Origin", origin)
-            response.set_header("Vary", "Origin")
-            for name, value in CORS_HEADERS.items():
-                response.set_header(name, value)
+            response.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
+                                 *CORS_HEADERS.items()]
         return response
 
 

@@ -12,6 +12,7 @@ per request shows the file unchanged.  Large files and range requests go
 through werkzeug's ``send_file``, which hands the file to the server's
 ``sendfile``.
 """
+import datetime
 import hashlib
 import mimetypes
 import os
@@ -93,9 +94,9 @@ class Entry:
     def __init__(self, path, stat):
         self.path = path
         self.key = stat_key(stat)
-        self.mtime = int(stat.st_mtime)
+        self.modified = datetime.datetime.fromtimestamp(int(stat.st_mtime), datetime.timezone.utc)
         self.body = None
-        modified = werkzeug.http.http_date(stat.st_mtime)
+        modified = werkzeug.http.http_date(self.modified)
         if stat.st_size <= SMALL_FILE:
             with open(path, "rb") as handle:
                 body = handle.read(SMALL_FILE + 1)
@@ -122,10 +123,10 @@ class Entry:
 
     def unchanged(self, environ):
         """True when the client's copy is this one (If-None-Match wins, RFC 9110 13.2.2)."""
-        if "HTTP_IF_NONE_MATCH" in environ:
-            return etag_matches(environ["HTTP_IF_NONE_MATCH"], self.etag)
-        since = werkzeug.http.parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
-        return since is not None and int(since.timestamp()) >= self.mtime
+        if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
+            return False    # the usual request: no need to ask werkzeug
+        return not werkzeug.http.is_resource_modified(environ, etag=self.etag,
+                                                      last_modified=self.modified)
 
     def send_not_modified(self, environ, start_response):
         start_response("304 Not Modified", list(self.common))
@@ -136,14 +137,6 @@ class Entry:
         if environ["REQUEST_METHOD"] == "HEAD":
             return []
         return [self.body]
-
-
-def etag_matches(header, etag):
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
 def stat_key(stat):

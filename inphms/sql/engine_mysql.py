@@ -136,6 +136,10 @@ class MysqlEngine:
     def quote(self, name):
         return f"`{name}`"
 
+    def seconds_since(self, col):
+        """SQL giving the whole seconds from the time in ``col`` to now, by the server's clock."""
+        return f"TIMESTAMPDIFF(SECOND, {col}, CURRENT_TIMESTAMP)"
+
     def json_text(self, col):
         """SQL giving the JSON text of a key of ``col``; one placeholder for the path."""
         return f"JSON_EXTRACT({col}, %s)"

@@ -126,6 +126,10 @@ class SqliteEngine:
         # string literal, but an unknown `name` is an error, as in MySQL.
         return f"`{name}`"
 
+    def seconds_since(self, col):
+        """SQL giving the whole seconds from the time in ``col`` to now (UTC, like CURRENT_TIMESTAMP)."""
+        return f"CAST(ROUND((julianday('now') - julianday({col})) * 86400) AS INTEGER)"
+
     def json_text(self, col):
         # json_array() keeps the JSON subtype of json_extract(): objects and
         # arrays stay JSON, strings are quoted, so the text decodes like MySQL's.

@@ -99,16 +99,15 @@ class Pool:
     def give_back(self, conn, broken=False):
         with self.lock:
             if not broken and not self.closed:
-                if not self.hand_over((conn, time.monotonic())):
-                    self.idle.append((conn, time.monotonic()))
+                item = (conn, time.monotonic())
+                if not self.hand_over(item):
+                    self.idle.append(item)
                 return
-            # its slot is free: a waiter may open a new connection in it
-            if self.closed or not self.hand_over((None, 0.0)):
-                self.count -= 1
         self.engine.close(conn)
+        self.forget()
 
     def forget(self):
-        """A reserved slot whose connection could not be opened."""
+        """A slot whose connection is gone (closed, or never opened): a waiter may open one."""
         with self.lock:
             if self.closed or not self.hand_over((None, 0.0)):
                 self.count -= 1

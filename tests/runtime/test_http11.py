@@ -299,20 +299,25 @@ def test_two_then_twenty_requests_on_one_connection(srv):
         assert wire.idle(0.3)       # kept open, nothing extra sent
 
 
-def test_connection_close_from_the_client_closes_after_the_answer(srv):
+# Each of these gets its answer, which says the connection closes, and then it does.
+CLOSING_REQUESTS = {
+    "connection close from the client": req("GET", "/lib/small.txt", [("Connection", "close")]),
+    "HTTP/1.0 without keep-alive": req("GET", "/lib/small.txt", version="HTTP/1.0", host=False),
+    # a static file never reads the body: the final answer comes at once,
+    # without "100 Continue" (the body was never sent, so nothing on the wire
+    # may be taken for the next request)
+    "expect 100-continue, body never read": req("POST", "/lib/small.txt", [
+        ("Content-Length", 10), ("Expect", "100-continue")]),
+}
+
+
+@pytest.mark.parametrize("request_bytes", CLOSING_REQUESTS.values(), ids=CLOSING_REQUESTS.keys())
+def test_the_connection_closes_after_the_answer(srv, request_bytes):
     with Wire(srv.port) as wire:
-        wire.send(req("GET", "/lib/small.txt", [("Connection", "close")]))
+        wire.send(request_bytes)
         answer = wire.answer()
         assert (answer.status, answer.body) == (200, SMALL)
         assert answer.closes
-        assert wire.closed()
-
-
-def test_http10_without_keep_alive_closes(srv):
-    with Wire(srv.port) as wire:
-        wire.send(req("GET", "/lib/small.txt", version="HTTP/1.0", host=False))
-        answer = wire.answer()
-        assert (answer.status, answer.body) == (200, SMALL)
         assert wire.closed()
 
 
@@ -444,19 +449,6 @@ def test_expect_100_continue_comes_when_the_application_reads(srv):
         assert final.json()["server"]["got"] == {"k": "v"}
         wire.send(req("GET", "/lib/small.txt"))
         assert wire.answer().body == SMALL
-
-
-def test_expect_100_continue_without_a_reader_gets_no_continue(srv):
-    # a static file never reads the body: the final answer comes at once,
-    # without "100 Continue", and says the connection closes (the body was
-    # never sent, so nothing on the wire may be taken for the next request)
-    with Wire(srv.port) as wire:
-        wire.send(req("POST", "/lib/small.txt", [("Content-Length", 10),
-                                                  ("Expect", "100-continue")]))
-        answer = wire.answer()
-        assert (answer.status, answer.body) == (200, SMALL)
-        assert answer.closes
-        assert wire.closed()
 
 
 def test_oversize_body_with_expect_gets_413_without_continue(srv):

@@ -144,6 +144,13 @@ class MysqlEngine:
         """SQL giving the JSON text of a key of ``col``; one placeholder for the path."""
         return f"JSON_EXTRACT({col}, %s)"
 
+    # a JSON document as a parameter, taken as JSON (not a string) by JSON_SET
+    json_param = "JSON_EXTRACT(%s, '$')"
+
+    def json_object(self, col):
+        """SQL giving ``col`` when it holds a JSON object, else an empty object."""
+        return f"IF(JSON_TYPE({col}) = 'OBJECT', {col}, '{{}}')"
+
     def json_decode(self, value):
         if value is None:
             return None

@@ -135,6 +135,15 @@ class SqliteEngine:
         # arrays stay JSON, strings are quoted, so the text decodes like MySQL's.
         return f"json_array(json_extract({col}, %s))"
 
+    # a JSON document as a parameter, taken as JSON (not a string) by json_set
+    json_param = "json(%s)"
+
+    def json_object(self, col):
+        """SQL giving ``col`` when it holds a JSON object, else an empty object."""
+        # nested CASE: json_type() raises on text that is not JSON
+        return (f"CASE WHEN json_valid({col}) THEN CASE WHEN json_type({col}) = 'object' "
+                f"THEN {col} ELSE '{{}}' END ELSE '{{}}' END")
+
     def json_decode(self, value):
         if value is None:
             return None

@@ -8,8 +8,9 @@
 
 A session is a row of `ses` whose id is the token: 84 characters of
 [A-Za-z0-9_-] (secrets.token_urlsafe(63)).  A token of another shape is
-refused before any query.  Every write merges into the row's JSON data in
-one transaction, so two requests adding different keys both keep theirs.
+refused before any query.  Every write merges into the row's JSON data
+atomically (tools.sql's add_to_data), so two requests adding different keys
+both keep theirs.
 """
 import json
 import secrets

@@ -14,8 +14,8 @@ It does, request for request, the work inphms does for the benchmark
   before measuring), with the same security headers.
 - ``POST /cgi-bin/api?meth=api_bench_save`` with ``{"info": {"ses": TOKEN},
   "input": {"n": N}}``: the same session lookup, then the atomic JSON merge of
-  ``add2ses`` (BEGIN; SELECT data ... FOR UPDATE; UPDATE; COMMIT) and the same
-  JSON answer.
+  ``add2ses`` (one ``UPDATE ... SET data = JSON_SET(...)``, as inphms/tools/sql.py
+  merges plain keys) and the same JSON answer.
 
 PyMySQL, one connection per thread, opened on first use and kept.  The
 database comes from the environment: BENCH_DB_HOST, BENCH_DB_PORT,
@@ -33,6 +33,7 @@ import threading
 import urllib.parse
 
 import pymysql
+from pymysql.constants import CLIENT
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{84}$")
 TOUCH_EVERY = 60
@@ -43,8 +44,9 @@ LOAD = ("SELECT user_id, data, TIMESTAMPDIFF(SECOND, updated_at, CURRENT_TIMESTA
         "WHERE id = %s AND is_active = 1")
 TOUCH = "UPDATE ses SET updated_at = CURRENT_TIMESTAMP WHERE id = %s"
 EXPIRE = "UPDATE ses SET is_active = 0 WHERE id = %s"
-LOCK = "SELECT `data` FROM `ses` WHERE `id` = %s FOR UPDATE"
-WRITE = "UPDATE `ses` SET `data` = %s WHERE `id` = %s"
+MERGE = ("UPDATE `ses` SET `data` = JSON_SET(IF(JSON_TYPE(`data`) = 'OBJECT', `data`, '{{}}'), {sets}) "
+         "WHERE `id` = %s")
+PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -57,10 +59,11 @@ SECURITY_HEADERS = {
 
 # database
 def connect(env=os.environ):
-    """A new PyMySQL connection as inphms opens them (autocommit, utf8mb4, UTC)."""
+    """A new PyMySQL connection as inphms opens them (autocommit, utf8mb4, UTC, found rows)."""
     return pymysql.connect(host=env["BENCH_DB_HOST"], port=int(env["BENCH_DB_PORT"]),
                            user=env["BENCH_DB_USER"], password=env["BENCH_DB_PASSWORD"],
                            database=env["BENCH_DB_NAME"], charset="utf8mb4", autocommit=True,
+                           client_flag=CLIENT.FOUND_ROWS,
                            connect_timeout=10, init_command="SET time_zone = '+00:00'")
 
 
@@ -86,22 +89,18 @@ def load_session(conn, token):
 
 
 def merge_session(conn, token, obj):
-    """add2ses(): merge obj into ses.data in one transaction (row locked)."""
-    conn.begin()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(LOCK, (token,))
-            row = cur.fetchone()
-            if row is None:
-                conn.rollback()
-                return {"status": 0, "err": "no such session"}
-            d = json.loads(row[0] or "{}")
-            d.update(obj)
-            cur.execute(WRITE, (json.dumps(d, ensure_ascii=False, default=str), token))
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    """add2ses(): merge obj into ses.data in one UPDATE, as inphms does for plain keys and values."""
+    params = []
+    for k, v in obj.items():
+        j = json.dumps(v, ensure_ascii=False, default=str, allow_nan=False)
+        if not PLAIN_KEY.fullmatch(k):
+            raise ValueError("the reference merges plain keys and values only")
+        params += [f'$."{k}"', j]
+    sets = ", ".join(["%s, JSON_EXTRACT(%s, '$')"] * len(obj))
+    with conn.cursor() as cur:
+        n = cur.execute(MERGE.format(sets=sets), params + [token])
+    if not n:
+        return {"status": 0, "err": "no such session"}
     return {"status": 1, "id": token}
 
 

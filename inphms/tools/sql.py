@@ -232,11 +232,13 @@ def merge_data(table, id, kv):
         sets = [k for k in js if js[k] is not None]
         gone = [k for k in js if js[k] is None]
         if sets:
-            x = f"JSON_SET({x}, {', '.join([f'%s, {e.json_param}'] * len(sets))})"
+            pairs = ", ".join([f"%s, {e.json_param}"] * len(sets))
+            x = f"JSON_SET({x}, {pairs})"
         for k in sets:
             p += [f'$."{k}"', js[k]]
         if gone:
-            x = f"JSON_REMOVE({x}, {', '.join(['%s'] * len(gone))})"
+            paths = ", ".join(["%s"] * len(gone))
+            x = f"JSON_REMOVE({x}, {paths})"
         p += [f'$."{k}"' for k in gone]
         cr.execute(f"UPDATE {t} SET {d} = {x} WHERE {i} = %s", p + [id])
         n = cr.rowcount

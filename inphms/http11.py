@@ -203,22 +203,27 @@ class Connection:
 
     # -- reading --------------------------------------------------------------
     def fill(self):
-        data = self.recv_patiently() if self.kernel_timeouts else self.sock.recv(RECV_SIZE)
-        if not data:
-            raise ClientGone()
-        self.buffer += data
+        """Read more of the request; socket.timeout after READ_TIMEOUT s without a byte."""
+        if not self.recv_by_ticks(time.monotonic() + READ_TIMEOUT - IDLE_POLL):
+            raise socket.timeout("timed out")
 
-    def recv_patiently(self):
-        """recv() when the socket gives up every tick: READ_TIMEOUT seconds in all."""
-        deadline = None
+    def recv_by_ticks(self, deadline, stop=None):
+        """recv() into the buffer, tried again at each tick; False once past deadline or stop().
+
+        A tick is a read that gives up without a byte: SO_RCVTIMEO on the
+        threaded server's blocking sockets, the socket's timeout under gevent.
+        """
         while True:
             try:
-                return self.sock.recv(RECV_SIZE)
-            except BlockingIOError:     # a tick (SO_RCVTIMEO) without a byte
-                now = time.monotonic()
-                deadline = deadline or now + READ_TIMEOUT - IDLE_POLL
-                if now >= deadline:
-                    raise socket.timeout("timed out") from None
+                data = self.sock.recv(RECV_SIZE)
+            except (BlockingIOError, socket.timeout):
+                if (stop is not None and stop()) or time.monotonic() >= deadline:
+                    return False
+                continue
+            if not data:
+                raise ClientGone()
+            self.buffer += data
+            return True
 
     def read_some(self, most):
         if not self.buffer:
@@ -305,33 +310,20 @@ class Connection:
         if self.buffer:
             return True
         deadline = time.monotonic() + (FIRST_REQUEST_WAIT if first else KEEPALIVE_IDLE)
+        stop = None if first else self.should_close
         if self.kernel_timeouts:
-            return self.wait_ticking(first, deadline)
+            return self.recv_by_ticks(deadline, stop)
         # Evented: the tick is a short timeout of gevent's socket, which only
         # sets an attribute (gevent's poll() built new watchers on every call).
         self.sock.settimeout(IDLE_POLL)
         try:
-            return self.wait_ticking(first, deadline)
+            return self.recv_by_ticks(deadline, stop)
         finally:
             self.sock.settimeout(READ_TIMEOUT)
 
-    def wait_ticking(self, first, deadline):
-        """Wait for the request with recv() that gives up every tick; one call returns it."""
-        while True:
-            try:
-                data = self.sock.recv(RECV_SIZE)
-            except (BlockingIOError, socket.timeout):     # a tick without a byte
-                if self.should_close(first) or time.monotonic() >= deadline:
-                    return False
-                continue
-            if not data:
-                raise ClientGone()
-            self.buffer += data
-            return True
-
-    def should_close(self, first):
+    def should_close(self):
         """An idle kept-alive connection closes when the server drains or wants its slot."""
-        return not first and (self.server.draining or self.server.give_up_slot())
+        return self.server.draining or self.server.give_up_slot()
 
     # -- writing --------------------------------------------------------------
     def send_raw(self, data):

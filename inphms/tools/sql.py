@@ -142,8 +142,12 @@ def update_row(r, s):
         cr.execute(q, p)
         n = cr.rowcount
     if not n:
-        return {"status": 0, "err": f"no row with id {r['id']!r} in {r['table']}"}
+        return no_row(r["table"], r["id"])
     return {"status": 1, "id": r["id"]}
+
+
+def no_row(table, id):
+    return {"status": 0, "err": f"no row with id {id!r} in {table}"}
 
 
 def sql_order(r):
@@ -243,7 +247,7 @@ def merge_data(table, id, kv):
         cr.execute(f"UPDATE {t} SET {d} = {x} WHERE {i} = %s", p + [id])
         n = cr.rowcount
     if not n:
-        return {"status": 0, "err": f"no row with id {id!r} in {table}"}
+        return no_row(table, id)
     return {"status": 1, "id": id}
 
 
@@ -259,7 +263,7 @@ def in_place(kv):
     for k, v in kv.items():
         if not plain_key.fullmatch(k):
             return None
-        if isinstance(v, str) and v == "!del":
+        if v == "!del":
             js[k] = None
             continue
         try:
@@ -278,7 +282,7 @@ def merge_locked(table, id, kv):
         cr.execute(f"SELECT {d} FROM {t} WHERE {i} = %s{e.for_update}", (id,))
         w = cr.fetchone()
         if w is None:
-            return {"status": 0, "err": f"no row with id {id!r} in {table}"}
+            return no_row(table, id)
         obj = to_dict(w[0])
         for k, v in kv.items():
             obj[k] = v

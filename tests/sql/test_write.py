@@ -101,6 +101,14 @@ def test_add_to_data_merges_alike_whatever_the_key(db, keys):
     assert add_to_data("prod", 99999, keys[0], 1)["status"] == 0
 
 
+def test_only_plain_keys_and_json_values_take_the_one_statement_way():
+    from tools.sql import in_place
+    assert in_place({"a": 1, "b-2_C": "!del", "n": None}) == {"a": "1", "b-2_C": None, "n": "null"}
+    for kv in ({'q"': 1}, {"a.b": 1}, {"a b": 1}, {"שלום": 1}, {"": 1}, {"a": float("nan")},
+               {"a": [float("inf")]}):
+        assert in_place(kv) is None, kv
+
+
 def test_add_to_data_keeps_numbers_exactly(db):
     id = insert_to_sql({"table": "prod", "set": {"name": "big"}})["id"]
     v = {"big": 2 ** 70, "neg": -(2 ** 63) - 1, "f": 0.1, "e": 1e300, "l": [2 ** 64, 1 / 3]}

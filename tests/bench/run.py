@@ -33,7 +33,12 @@ machine or of the database (the api's writes change it as the run goes on)
 hit inphms and its reference alike.  The CGI reference gets one long run
 per connection count, and the run waits until Apache has finished the
 scripts wrk left behind before it goes on.  RSS is VmRSS from /proc/<pid>/status of the
-server and all its children after the last run of each endpoint.
+server and all its children after the last run of each endpoint.  CPU us/req
+is the CPU time (user + system, /proc/<pid>/stat) the server's processes used
+during a wrk run divided by the answers wrk counted, DB us/req the same for
+mariadbd; the median of the runs.  The machine is shared by the server,
+MariaDB and wrk, so when it is saturated req/s follows the CPU a request
+costs; that figure moves much less between runs than req/s does.
 
 --memory adds 100,000 requests per inphms mode (dashboard, api and static in
 turn, 16 connections), RSS sampled after 50,000 and 100,000.  --profile runs
@@ -174,6 +179,23 @@ def process_tree(pid):
         tree.append(p)
         todo.extend(sorted(kids.get(p, [])))
     return tree
+
+
+def cpu_seconds(pids):
+    """CPU time (user + system) the processes used, with that of their children they waited for.
+
+    Counting the waited-for children keeps a process that ended during a run
+    (a recycled worker, reaped by its master) in the figure.
+    """
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += sum(int(x) for x in fields[11:15])     # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid):
@@ -622,7 +644,9 @@ def measure_all(ctx):
                     if rep >= (c.reps or args.reps):
                         continue
                     path, script = target(ctx, c.endpoints[group])
+                    cpu = CpuMeter(ctx, c)
                     r = wrk(c.service.port, path, conns, c.seconds or args.seconds, script, c.timeout)
+                    cpu.add_to(r)
                     runs[c.label].append(r)
                     wait_idle(c)
             for c in players:
@@ -632,7 +656,36 @@ def measure_all(ctx):
                 ctx.rows.append(row)
                 say(f"   {c.label} {row['endpoint']} c{conns}: " + (row.get("error") or
                     f"{row['rps']:,.0f} req/s p50 {row['p50']:.1f} ms p99 {row['p99']:.1f} ms "
-                    f"errors {row['errors']} rss {fmt_rss(row['rss'])}"))
+                    f"errors {row['errors']} cpu {fmt_us(row.get('cpu_us'))}+{fmt_us(row.get('db_us'))} us "
+                    f"rss {fmt_rss(row['rss'])}"))
+
+
+class CpuMeter:
+    """CPU time per answered request of the server's processes and of MariaDB, over one wrk run.
+
+    req/s moves with whatever else the machine does; the CPU a request costs
+    moves much less, so it tells a real change of a server from noise.  Not
+    for the CGI reference: Apache goes on running scripts after wrk stops,
+    whose CPU no counted answer would carry.
+    """
+
+    def __init__(self, ctx, contender):
+        counted = not contender.busy_marker
+        self.server = contender.service.proc if counted else None
+        self.db = ctx.db.proc if counted and ctx.db is not None else None
+        self.start = self.read()
+
+    def read(self):
+        server = cpu_seconds(process_tree(self.server.pid)) if self.server else None
+        db = cpu_seconds([self.db.pid]) if self.db else None
+        return server, db
+
+    def add_to(self, r):
+        if "error" in r or not r["requests"]:
+            return
+        for key, before, after in zip(("cpu_us", "db_us"), self.start, self.read()):
+            if before is not None:
+                r[key] = (after - before) * 1e6 / r["requests"]
 
 
 def wait_idle(c, limit=180):
@@ -667,12 +720,17 @@ def summarize(runs):
     good = [r for r in runs if "error" not in r]
     if not good:
         return {"error": runs[0]["error"] if runs else "no run"}
-    return {"rps": statistics.median(r["rps"] for r in good),
-            "p50": statistics.median(r["p50"] for r in good),
-            "p99": statistics.median(r["p99"] for r in good),
-            "requests": sum(r["requests"] for r in good),
-            "errors": sum(r["errors"] for r in good) + sum(1 for r in runs if "error" in r),
-            "runs": len(good)}
+    row = {"rps": statistics.median(r["rps"] for r in good),
+           "p50": statistics.median(r["p50"] for r in good),
+           "p99": statistics.median(r["p99"] for r in good),
+           "requests": sum(r["requests"] for r in good),
+           "errors": sum(r["errors"] for r in good) + sum(1 for r in runs if "error" in r),
+           "runs": len(good)}
+    for key in ("cpu_us", "db_us"):
+        values = [r[key] for r in good if key in r]
+        if values:
+            row[key] = statistics.median(values)
+    return row
 
 
 def mixed_script(ctx, quota):
@@ -820,6 +878,10 @@ def profile_phase(ctx):
 
 
 # the report
+def fmt_us(value):
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def fmt_rss(rss, digits=0):
     if not rss:
         return "-"
@@ -843,24 +905,24 @@ def ref_row(ctx, row):
 
 def table(ctx):
     head = ["server", "procs", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "errors",
-            "compared with", "ratio", "RSS MB"]
+            "compared with", "ratio", "CPU us/req", "DB us/req", "RSS MB"]
     lines = []
     for r in ctx.rows:
         if "missing" in r:
             lines.append([r["server"], str(r["procs"]), r["endpoint"], "-", "not available", "", "", "",
-                          "", "", ""])
+                          "", "", "", "", ""])
             continue
         if "error" in r:
             lines.append([r["server"], str(r["procs"]), r["endpoint"], str(r["conns"]), "failed", "", "",
-                          "", "", "", ""])
+                          "", "", "", "", "", ""])
             continue
         ref = ref_row(ctx, r)
         ratio = f"{r['rps'] / ref['rps']:.2f}x" if ref and ref["rps"] else "-"
         lines.append([r["server"], str(r["procs"]), r["endpoint"], str(r["conns"]), f"{r['rps']:,.0f}",
                       f"{r['p50']:.1f}", f"{r['p99']:.1f}", str(r["errors"]), ref["server"] if ref else "-",
-                      ratio, fmt_rss(r["rss"])])
+                      ratio, fmt_us(r.get("cpu_us")), fmt_us(r.get("db_us")), fmt_rss(r["rss"])])
     widths = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
-    right = {1, 3, 4, 5, 6, 7, 9}
+    right = {1, 3, 4, 5, 6, 7, 9, 10, 11}
 
     def fmt(cells):
         return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)

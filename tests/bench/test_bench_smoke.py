@@ -57,6 +57,10 @@ def test_quick_run_prints_the_table(tmp_path):
         assert number(row["req/s"]) > 0, row
         assert number(row["p50 ms"]) > 0 and number(row["p99 ms"]) >= number(row["p50 ms"]), row
         assert row["errors"] == "0", row
+        if server == "flyton cgi":
+            assert row["CPU us/req"] == "-", row
+        else:
+            assert number(row["CPU us/req"]) > 0, row
         if server.startswith("inphms"):
             assert re.fullmatch(r"\d+\.\d\dx", row["ratio"]), row
             assert row["compared with"] in ("flask 1w x 8t", "hello gunicorn 1w x 8t"), row

@@ -431,6 +431,7 @@ class Context:
         self.profile = ""
         self.services = []
         self.load_start = load_average()
+        self.cpu_start = machine_cpu_ticks()
 
     def service(self, name, cmd, port, env=None):
         s = Service(name, cmd, port, self.tmp, env=env)
@@ -1005,6 +1006,24 @@ def load_average():
         return "?"
 
 
+def machine_cpu_ticks():
+    """The machine's CPU ticks so far, by kind: user nice system idle iowait irq softirq steal."""
+    try:
+        with open("/proc/stat") as handle:
+            return [int(x) for x in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen_share(start):
+    """Share of the machine's CPU time its host gave to others since ``start`` (virtual machines)."""
+    end = machine_cpu_ticks()
+    if not start or not end or len(start) < 8 or len(end) < 8:
+        return "?"
+    spent = [b - a for a, b in zip(start, end)]
+    return f"{100 * spent[7] / (sum(spent) or 1):.1f} %"
+
+
 def machine():
     cpu, mem = "?", "?"
     try:
@@ -1044,7 +1063,8 @@ def report(ctx, began):
              f"connections {','.join(map(str, a.conns))}; {len(ctx.tokens)} sessions (the api rotates over them); "
              f"dashboard {len(ctx.page):,} bytes; static {STATIC} {ctx.static_size:,} bytes "
              f"(the hello-worlds answer as many); total {time.monotonic() - began:.0f} s; "
-             f"load average {ctx.load_start} at the start, {load_average()} at the end",
+             f"load average {ctx.load_start} at the start, {load_average()} at the end; "
+             f"CPU time stolen by the host (steal) {stolen_share(ctx.cpu_start)} of the run",
              f"flyton cgi: {ctx.cgi_how}",
              "procs: serving processes (+m = gunicorn's master); inphms threaded and evented are paired with "
              f"{flask_label(1)}, workers2 with {flask_label(2)}",

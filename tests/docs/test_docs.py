@@ -1080,7 +1080,8 @@ def test_getting_started_commands(tmp_path):
                 assert "SIGHUP received" in server.err() and server.proc.poll() is None
                 assert title.format("Our products") in page(port, ses, "prodlist")[2]
             elif cmd == "python inphms-bin --server --dev reload":
-                assert "dev reload: watching" in step.server.err()
+                # the watcher starts after the HTTP service: it may log after an answer
+                wait_for(lambda: "dev reload: watching" in step.server.err(), "the dev reload watcher")
                 assert r.servers[0].proc.returncode == 0
                 # the list is open in the browser: its code is loaded
                 assert title.format("Our products") in page(port, ses, "prodlist")[2]

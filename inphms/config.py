@@ -77,9 +77,12 @@ OPTIONS = [
     Option("proxy_mode", "bool", False,
            "trust X-Forwarded-For/-Proto/-Host (only behind a reverse proxy)", "HTTP"),
     Option("cors_origins", "list", [], "origins allowed to call the API from a browser, comma separated", "HTTP"),
-    Option("max_http_requests", "int", 16,
+    Option("max_http_requests", "int", 4,
            "requests a threaded server runs at once; the others wait their turn in arrival order "
            "(0 = no cap; --evented does not use it)", "HTTP"),
+    Option("slow_request_ms", "int", 100,
+           "a request running this many milliseconds stops counting against max_http_requests: "
+           "the longest waiting one runs beside it (0 = it always counts)", "HTTP"),
     # Addons and files
     Option("addons_path", "paths", [], "comma separated folders holding addons", "Common"),
     Option("data_dir", "path", "~/.local/share/inphms",
@@ -250,7 +253,7 @@ class configmanager:
             raise errors.ConfigError(f"option http_port: {port} is not a TCP port")
         for name in ("db_maxconn", "workers", "worker_max_requests", "max_cron_threads", "limit_memory_soft",
                      "limit_memory_hard", "limit_request", "limit_time_real", "ses_ttl",
-                     "archive_days"):
+                     "archive_days", "max_http_requests", "slow_request_ms"):
             if self.options[name] < 0:
                 raise errors.ConfigError(f"option {name}: must not be negative")
 

@@ -377,11 +377,11 @@ class Connection:
             if gate is None:
                 keep = exchange.run()
             else:
-                gate.enter()
+                turn = gate.enter()
                 try:
                     keep = exchange.run()
                 finally:
-                    gate.leave()
+                    gate.leave(turn)
         finally:
             self.server.busy_end()
         exchange.log()

@@ -6,7 +6,8 @@
 a connection thread (``inphms.http11.Connection`` speaks the protocol), up
 to ``INPHMS_MAX_HTTP_THREADS`` connections at once.  Threads are kept for
 the next connections.  ``TurnGate`` lets ``max_http_requests`` requests run
-at once, the others in arrival order.  The server counts requests in flight
+at once, the others in arrival order, and a request running longer than
+``slow_request_ms`` lend its turn.  The server counts requests in flight
 so a graceful stop can wait for them, and it has a drain mode in which
 kept-alive connections are closed instead of reused.  Under ``--evented``
 gevent's patching turns the same threads and sockets into greenlets and
@@ -81,34 +82,71 @@ def open_listen_socket(host, port):
 class TurnGate:
     """At most ``size`` requests run at once; the others go in arrival order.
 
-    With a thread per connection, 64 busy connections are 64 threads taking
-    turns on the GIL in no particular order: throughput stays, but the
-    unlucky requests wait long (the p99).  A few requests at a time, first
-    come first served, keeps every wait short.  A leaving request hands its
-    turn straight to the longest waiter, so a newcomer cannot jump the queue.
+    With a thread per connection, every busy connection is a thread taking
+    turns on the GIL in no particular order, and each hand-over of the GIL
+    wakes and switches threads: the more threads want it, the more of the
+    CPU goes to switching (at 16 connections a static file cost about 17
+    futex calls a request, against none for one connection) and the longer
+    the unlucky requests wait (the p99).  A few requests at a time, first
+    come first served, keeps both down; a leaving request hands its turn
+    straight to the longest waiter, so a newcomer cannot jump the queue.
+
+    A request that keeps its turn longer than ``slow`` seconds (a slow
+    query, a call to another site) lends it: the longest waiter runs beside
+    it, and the turn is taken back when the slow request ends.  So a few
+    slow requests never stall the fast ones for longer than ``slow``, while
+    many fast ones under heavy load still queue.  ``slow`` 0: turns are
+    never lent.
     """
 
-    def __init__(self, size):
-        self.free = size
+    def __init__(self, size, slow=0.0):
+        self.size = size
+        self.slow = slow
+        self.limit = size           # size + the turns lent by slow requests
         self.lock = threading.Lock()
         self.waiters = collections.deque()
+        self.running = {}           # turn -> [monotonic start, lent]
 
     def enter(self):
+        """Wait for a turn; the turn to give back to ``leave``."""
+        turn = threading.Lock()
+        turn.acquire()
         with self.lock:
-            if self.free and not self.waiters:
-                self.free -= 1
-                return
-            turn = threading.Lock()
-            turn.acquire()
+            if len(self.running) < self.limit and not self.waiters:
+                self.running[turn] = [time.monotonic(), False]
+                return turn
             self.waiters.append(turn)
-        turn.acquire()      # released by the leave() that hands over its turn
+        # released by the leave() or the lending that hands this request its turn
+        if not self.slow:
+            turn.acquire()
+            return turn
+        while not turn.acquire(timeout=self.slow):
+            self.lend_slow_turns()
+        return turn
 
-    def leave(self):
+    def leave(self, turn):
         with self.lock:
-            if self.waiters:
-                self.waiters.popleft().release()
-                return
-            self.free += 1
+            _, lent = self.running.pop(turn)
+            if lent:
+                self.limit -= 1     # the turn it lent is the one it had
+            self.admit()
+
+    def lend_slow_turns(self):
+        """A waiter's check: each request running longer than ``slow`` lends its turn once."""
+        with self.lock:
+            now = time.monotonic()
+            for state in self.running.values():
+                if not state[1] and now - state[0] >= self.slow:
+                    state[1] = True
+                    self.limit += 1
+            self.admit()
+
+    def admit(self):
+        """Hand the free turns to the longest waiters (under self.lock)."""
+        while self.waiters and len(self.running) < self.limit:
+            turn = self.waiters.popleft()
+            self.running[turn] = [time.monotonic(), False]
+            turn.release()
 
 
 class ThreadedWSGIServerReloadable:
@@ -116,7 +154,7 @@ class ThreadedWSGIServerReloadable:
 
     multiprocess = False
 
-    def __init__(self, host, port, app, fd=None, max_requests=0):
+    def __init__(self, host, port, app, fd=None, max_requests=0, slow_ms=0):
         self.app = app
         max_threads = int(os.environ.get("INPHMS_MAX_HTTP_THREADS", "0") or 0)
         self.http_threads_sem = threading.Semaphore(max_threads) if max_threads else None
@@ -129,7 +167,7 @@ class ThreadedWSGIServerReloadable:
         self.loop_done = threading.Event()
         self.pending = queue.Queue()    # accepted connections a thread will take
         self.waiting_threads = 0        # threads free to take one
-        self.gate = TurnGate(max_requests) if max_requests else None
+        self.gate = TurnGate(max_requests, slow_ms / 1000) if max_requests else None
         self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
         self.kernel_timeouts = not patched()

@@ -74,7 +74,8 @@ class HttpWorker(WorkerMixin, ThreadedServer):
     def http_spawn(self):
         self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
                                                   self.app, fd=self.listen_fd,
-                                                  max_requests=config["max_http_requests"])
+                                                  max_requests=config["max_http_requests"],
+                                                  slow_ms=config["slow_request_ms"])
         self.start_http_thread()
 
 

@@ -79,7 +79,8 @@ class ThreadedServer:
 
     def http_spawn(self):
         self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app,
-                                                  max_requests=config["max_http_requests"])
+                                                  max_requests=config["max_http_requests"],
+                                                  slow_ms=config["slow_request_ms"])
         self.start_http_thread()
 
     def start_http_thread(self):

@@ -709,9 +709,10 @@ def test_idle_kept_alive_connection_gives_its_slot_to_a_waiting_one(tmp_path):
 
 
 def test_max_http_requests_runs_requests_in_turn_in_arrival_order(tmp_path):
-    # one request at a time: three slow calls finish one after the other, in
-    # the order they arrived; a static file asked meanwhile waits its turn too
-    server = start_server(tmp_path, max_http_requests=1)
+    # one request at a time, and a slow one never lends its turn: three slow
+    # calls finish one after the other, in the order they arrived; a static
+    # file asked meanwhile waits its turn too
+    server = start_server(tmp_path, max_http_requests=1, slow_request_ms=0)
     try:
         wires = [Wire(server.port) for _ in range(3)]
         finished = {}
@@ -741,10 +742,37 @@ def test_max_http_requests_runs_requests_in_turn_in_arrival_order(tmp_path):
         server.stop()
 
 
+def test_a_slow_request_lends_its_turn_after_slow_request_ms(tmp_path):
+    # one request at a time, but a call sleeping 2 s holds its turn for only
+    # 0.2 s: a static file and a second slow call asked meanwhile run beside
+    # it, and the static file does not wait for either slow call
+    server = start_server(tmp_path, max_http_requests=1, slow_request_ms=200)
+    try:
+        first, second, late = Wire(server.port), Wire(server.port), Wire(server.port)
+        first.send(slow_call(2))
+        time.sleep(0.5)             # the first call has run past 0.2 s
+        started = time.monotonic()
+        second.send(slow_call(2))
+        time.sleep(0.5)             # the second call, lent the first's turn, runs past 0.2 s too
+        late.send(req("GET", "/lib/small.txt"))
+        answer = late.answer()
+        static_done = time.monotonic()
+        assert answer.status == 200 and answer.body == SMALL
+        assert static_done - started < 1.5, "the static file waited for a slow call"
+        assert second.answer().status == 200
+        # the second call ran beside the first, not after it (which would end at about 3.5 s)
+        assert time.monotonic() - started < 3.0
+        assert first.answer().status == 200
+        for wire in (first, second, late):
+            wire.close()
+    finally:
+        server.stop()
+
+
 def test_a_connections_next_request_waits_behind_the_waiting_ones(tmp_path):
     # one request at a time: a client that sends two calls at once on one
     # connection does not get its second in before another client's waiting call
-    server = start_server(tmp_path, max_http_requests=1)
+    server = start_server(tmp_path, max_http_requests=1, slow_request_ms=0)
     try:
         eager, other = Wire(server.port), Wire(server.port)
         eager.send(slow_call(0.5) + slow_call(0.5))

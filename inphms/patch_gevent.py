@@ -60,3 +60,16 @@ def patched():
         return False
     from gevent import monkey
     return monkey.is_module_patched("socket")
+
+
+def original(module_name, name):
+    """``module.name`` as it was before gevent's patching (the same object when not patched).
+
+    For a check that must not wait: gevent's ``select.poll`` registers
+    watchers with its hub and may switch greenlets even with a timeout of 0,
+    where the system call answers at once.
+    """
+    if patched():
+        from gevent import monkey
+        return monkey.get_original(module_name, name)
+    return getattr(__import__(module_name), name, None)

@@ -161,18 +161,23 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def stat_fields(pid):
+    """The fields of /proc/<pid>/stat after the command name (state first), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            # the name is in parentheses and may hold spaces and parentheses
+            return handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def process_tree(pid):
     """pid and all its descendants, parents first."""
     kids = {}
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        kids.setdefault(ppid, []).append(int(name))
+        fields = stat_fields(name) if name.isdigit() else None
+        if fields:
+            kids.setdefault(int(fields[1]), []).append(int(name))
     tree, todo = [], [pid]
     while todo:
         p = todo.pop(0)
@@ -189,12 +194,9 @@ def cpu_seconds(pids):
     """
     ticks = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        ticks += sum(int(x) for x in fields[11:15])     # utime stime cutime cstime
+        fields = stat_fields(pid)
+        if fields:
+            ticks += sum(int(x) for x in fields[11:15])     # utime stime cutime cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -909,13 +911,10 @@ def table(ctx):
             "compared with", "ratio", "CPU us/req", "DB us/req", "RSS MB"]
     lines = []
     for r in ctx.rows:
-        if "missing" in r:
-            lines.append([r["server"], str(r["procs"]), r["endpoint"], "-", "not available", "", "", "",
-                          "", "", "", "", ""])
-            continue
-        if "error" in r:
-            lines.append([r["server"], str(r["procs"]), r["endpoint"], str(r["conns"]), "failed", "", "",
-                          "", "", "", "", "", ""])
+        if "missing" in r or "error" in r:
+            cells = [r["server"], str(r["procs"]), r["endpoint"], str(r.get("conns", "-")),
+                     "not available" if "missing" in r else "failed"]
+            lines.append(cells + [""] * (len(head) - len(cells)))
             continue
         ref = ref_row(ctx, r)
         ratio = f"{r['rps'] / ref['rps']:.2f}x" if ref and ref["rps"] else "-"

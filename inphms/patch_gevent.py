@@ -9,6 +9,7 @@ it will read (-c FILE, else $INPHMS_RC, else ./inphms.conf).  Nothing here
 may import ``socket`` or ``threading``.
 """
 import configparser
+import importlib
 import os
 import sys
 
@@ -72,4 +73,4 @@ def original(module_name, name):
     if patched():
         from gevent import monkey
         return monkey.get_original(module_name, name)
-    return getattr(__import__(module_name), name, None)
+    return getattr(importlib.import_module(module_name), name, None)

@@ -102,10 +102,14 @@ class TurnGate:
     def __init__(self, size, slow=0.0):
         self.size = size
         self.slow = slow
-        self.limit = size           # size + the turns lent by slow requests
         self.lock = threading.Lock()
         self.waiters = collections.deque()
         self.running = {}           # turn -> [monotonic start, lent]
+
+    @property
+    def limit(self):
+        """Requests that may run now: size, and one more for each running request that lent."""
+        return self.size + sum(1 for _, lent in self.running.values() if lent)
 
     def enter(self):
         """Wait for a turn; the turn to give back to ``leave``."""
@@ -126,9 +130,7 @@ class TurnGate:
 
     def leave(self, turn):
         with self.lock:
-            _, lent = self.running.pop(turn)
-            if lent:
-                self.limit -= 1     # the turn it lent is the one it had
+            del self.running[turn]      # a lent turn goes with it: the limit is one less
             self.admit()
 
     def lend_slow_turns(self):
@@ -136,9 +138,8 @@ class TurnGate:
         with self.lock:
             now = time.monotonic()
             for state in self.running.values():
-                if not state[1] and now - state[0] >= self.slow:
+                if now - state[0] >= self.slow:
                     state[1] = True
-                    self.limit += 1
             self.admit()
 
     def admit(self):

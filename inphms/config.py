@@ -77,12 +77,14 @@ OPTIONS = [
     Option("proxy_mode", "bool", False,
            "trust X-Forwarded-For/-Proto/-Host (only behind a reverse proxy)", "HTTP"),
     Option("cors_origins", "list", [], "origins allowed to call the API from a browser, comma separated", "HTTP"),
-    Option("max_http_requests", "int", 4,
-           "requests a threaded server runs at once; the others wait their turn in arrival order "
-           "(0 = no cap; --evented does not use it)", "HTTP"),
+    Option("max_http_requests", "int", 2,
+           "requests a threaded server runs at once: its request threads; the other connections "
+           "wait their turn in arrival order (0 = a thread per connection, no cap; --evented does "
+           "not use it)", "HTTP"),
     Option("slow_request_ms", "int", 100,
            "a request running this many milliseconds stops counting against max_http_requests: "
-           "the longest waiting one runs beside it (0 = it always counts)", "HTTP"),
+           "one more thread serves the waiting connections until it ends (0 = it always counts)",
+           "HTTP"),
     # Addons and files
     Option("addons_path", "paths", [], "comma separated folders holding addons", "Common"),
     Option("data_dir", "path", "~/.local/share/inphms",

@@ -61,6 +61,10 @@ class ClientGone(Exception):
     """The client closed the connection or stopped sending."""
 
 
+class HeadPending(Exception):
+    """Not the whole request head yet, and nothing more to read now (``fill_now``)."""
+
+
 class FileWrapper:
     """``wsgi.file_wrapper``: a file the server may send with ``sendfile``."""
 
@@ -196,6 +200,13 @@ class Connection:
         self.client = address[0] if isinstance(address, tuple) and address else "-"
         self.buffer = b""
         self.requests_seen = 0
+        # in the request pool (inphms.httppool): when it closes while waiting,
+        # the head's bytes at its last wait, whether the poller knows its fd,
+        # whether it counts a request in flight
+        self.deadline = 0.0
+        self.waited_bytes = 0
+        self.registered = False
+        self.in_flight = False
         # Threaded, the socket is blocking with kernel timeouts (see
         # serving.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.
@@ -224,6 +235,21 @@ class Connection:
                 raise ClientGone()
             self.buffer += data
             return True
+
+    def fill_now(self):
+        """Read what has arrived, without waiting; HeadPending if nothing has.
+
+        The request pool reads heads this way, so a client that sends its
+        head slowly waits in the poller rather than in one of the few
+        request threads.
+        """
+        try:
+            data = self.sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            raise HeadPending() from None
+        if not data:
+            raise ClientGone()
+        self.buffer += data
 
     def read_some(self, most):
         if not self.buffer:
@@ -258,8 +284,13 @@ class Connection:
         if self.read_line(16).strip():
             raise ClientGone()
 
-    def read_head(self):
-        """The request line and header lines (bytes), without the empty line."""
+    def read_head(self, fill=None):
+        """The request line and header lines (bytes), without the empty line.
+
+        ``fill`` reads more when the head is not whole yet: ``self.fill`` by
+        default, which waits for the client.
+        """
+        fill = fill or self.fill
         start = 0
         while True:
             # one empty line before a request is tolerated (RFC 9112 2.2)
@@ -275,7 +306,7 @@ class Connection:
                 return [line.rstrip(b"\r") for line in head.split(b"\n")]
             self.check_head_size(self.buffer.find(b"\n"), len(self.buffer))
             start = max(0, len(self.buffer) - 3)
-            self.fill()
+            fill()
 
     @staticmethod
     def check_head_size(first_line_end, size):
@@ -299,13 +330,10 @@ class Connection:
         new connection waits for its slot (INPHMS_MAX_HTTP_THREADS).
         """
         first = self.requests_seen == 0
-        if not first and self.server.gate is None:
+        if not first:
             # Let the other connections run first: a client that sends its next
             # request at once would otherwise keep the GIL (or, evented, the
-            # hub) and starve the others, which shows as a long p99.  With a
-            # TurnGate the next request queues behind the waiting ones anyway,
-            # and a thread's sleep(0) is a real sleep of the kernel's timer
-            # slack (about 50 us here), which halved one connection's req/s.
+            # hub) and starve the others, which shows as a long p99.
             time.sleep(0)
         if self.buffer:
             return True
@@ -345,6 +373,7 @@ class Connection:
 
     # -- the connection's life ------------------------------------------------
     def run(self):
+        """A thread per connection: wait for each request and serve it, until the end."""
         try:
             while self.wait_for_request():
                 if not self.handle_one():
@@ -354,36 +383,40 @@ class Connection:
         except OSError as exc:
             _logger.debug("connection from %s: %s", self.client, exc)
         finally:
-            try:
-                self.sock.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            self.sock.close()
+            self.close()
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        self.sock.close()
 
     def handle_one(self):
-        """Serve one request; True when the connection may carry another."""
+        """Read and serve one request; True when the connection may carry another."""
         self.requests_seen += 1
         # in flight from its first byte: a reload must wait for a request
         # that is still arriving, as for one that runs
         self.server.busy_begin()
         try:
             try:
-                request = self.parse(self.read_head())
+                head = self.read_head()
             except HTTPError as exc:
                 self.refuse(exc)
                 return False
-            exchange = Exchange(self, request)
-            gate = self.server.gate
-            if gate is None:
-                keep = exchange.run()
-            else:
-                turn = gate.enter()
-                try:
-                    keep = exchange.run()
-                finally:
-                    gate.leave(turn)
+            return self.handle_head(head)
         finally:
             self.server.busy_end()
+
+    def handle_head(self, head):
+        """Serve the request of this head; True when the connection may carry another."""
+        try:
+            request = self.parse(head)
+        except HTTPError as exc:
+            self.refuse(exc)
+            return False
+        exchange = Exchange(self, request)
+        keep = exchange.run()
         exchange.log()
         return keep and not self.server.draining
 

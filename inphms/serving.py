@@ -1,19 +1,22 @@
-"""The HTTP server: the listening socket, a thread per connection, requests in flight.
+"""The HTTP server: the listening socket, the accept loop, requests in flight.
 
 ``ThreadedWSGIServerReloadable`` accepts connections on one listening socket
 (bound here, handed over by systemd or by our own previous image through
-``LISTEN_FDS``, or shared with the other prefork workers) and gives each to
-a connection thread (``inphms.http11.Connection`` speaks the protocol), up
-to ``INPHMS_MAX_HTTP_THREADS`` connections at once.  Threads are kept for
-the next connections.  ``TurnGate`` lets ``max_http_requests`` requests run
-at once, the others in arrival order, and a request running longer than
-``slow_request_ms`` lend its turn.  The server counts requests in flight
-so a graceful stop can wait for them, and it has a drain mode in which
-kept-alive connections are closed instead of reused.  Under ``--evented``
-gevent's patching turns the same threads and sockets into greenlets and
-cooperative sockets.
+``LISTEN_FDS``, or shared with the other prefork workers), up to
+``INPHMS_MAX_HTTP_THREADS`` connections at once, and hands each to one of
+two ways of serving (``inphms.http11.Connection`` speaks the protocol):
+
+- threaded with ``max_http_requests`` (the default): the request pool
+  (``inphms.httppool``), a few threads serving the connections a poller
+  finds ready;
+- under ``--evented``, or with ``max_http_requests = 0``: a thread per
+  connection, kept for the next connections.  gevent's patching turns the
+  threads and sockets into greenlets and cooperative sockets.
+
+The server counts requests in flight so a graceful stop can wait for them,
+and it has a drain mode in which kept-alive connections are closed instead
+of reused.
 """
-import collections
 import logging
 import os
 import queue
@@ -25,6 +28,7 @@ import time
 
 from .errors import StartupError
 from .http11 import IDLE_POLL, READ_TIMEOUT, Connection
+from .httppool import RequestPool
 from .patch_gevent import patched
 
 _logger = logging.getLogger(__name__)
@@ -33,7 +37,7 @@ SD_LISTEN_FDS_START = 3
 LISTEN_QUEUE = 128
 ACCEPT_POLL = 0.5          # how often the accept loop looks at the stop flag
 ACCEPT_BATCH = 64          # connections accepted in one go, at most
-THREAD_IDLE = 60.0         # seconds a connection thread waits for a next connection
+THREAD_IDLE = 60.0         # seconds a connection's thread waits for a next connection
 
 
 def systemd_socket_fd():
@@ -79,77 +83,6 @@ def open_listen_socket(host, port):
                            f"bound: {exc.strerror}") from None
 
 
-class TurnGate:
-    """At most ``size`` requests run at once; the others go in arrival order.
-
-    With a thread per connection, every busy connection is a thread taking
-    turns on the GIL in no particular order, and each hand-over of the GIL
-    wakes and switches threads: the more threads want it, the more of the
-    CPU goes to switching (at 16 connections a static file cost about 17
-    futex calls a request, against none for one connection) and the longer
-    the unlucky requests wait (the p99).  A few requests at a time, first
-    come first served, keeps both down; a leaving request hands its turn
-    straight to the longest waiter, so a newcomer cannot jump the queue.
-
-    A request that keeps its turn longer than ``slow`` seconds (a slow
-    query, a call to another site) lends it: the longest waiter runs beside
-    it, and the turn is taken back when the slow request ends.  So a few
-    slow requests never stall the fast ones for longer than ``slow``, while
-    many fast ones under heavy load still queue.  ``slow`` 0: turns are
-    never lent.
-    """
-
-    def __init__(self, size, slow=0.0):
-        self.size = size
-        self.slow = slow
-        self.lock = threading.Lock()
-        self.waiters = collections.deque()
-        self.running = {}           # turn -> [monotonic start, lent]
-
-    @property
-    def limit(self):
-        """Requests that may run now: size, and one more for each running request that lent."""
-        return self.size + sum(1 for _, lent in self.running.values() if lent)
-
-    def enter(self):
-        """Wait for a turn; the turn to give back to ``leave``."""
-        turn = threading.Lock()
-        turn.acquire()
-        with self.lock:
-            if len(self.running) < self.limit and not self.waiters:
-                self.running[turn] = [time.monotonic(), False]
-                return turn
-            self.waiters.append(turn)
-        # released by the leave() or the lending that hands this request its turn
-        if not self.slow:
-            turn.acquire()
-            return turn
-        while not turn.acquire(timeout=self.slow):
-            self.lend_slow_turns()
-        return turn
-
-    def leave(self, turn):
-        with self.lock:
-            del self.running[turn]      # a lent turn goes with it: the limit is one less
-            self.admit()
-
-    def lend_slow_turns(self):
-        """A waiter's check: each request running longer than ``slow`` lends its turn once."""
-        with self.lock:
-            now = time.monotonic()
-            for state in self.running.values():
-                if now - state[0] >= self.slow:
-                    state[1] = True
-            self.admit()
-
-    def admit(self):
-        """Hand the free turns to the longest waiters (under self.lock)."""
-        while self.waiters and len(self.running) < self.limit:
-            turn = self.waiters.popleft()
-            self.running[turn] = [time.monotonic(), False]
-            turn.release()
-
-
 class ThreadedWSGIServerReloadable:
     """The listening socket, the accept loop and the count of requests in flight."""
 
@@ -168,10 +101,14 @@ class ThreadedWSGIServerReloadable:
         self.loop_done = threading.Event()
         self.pending = queue.Queue()    # accepted connections a thread will take
         self.waiting_threads = 0        # threads free to take one
-        self.gate = TurnGate(max_requests, slow_ms / 1000) if max_requests else None
         self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
         self.kernel_timeouts = not patched()
+        # Threaded with a cap: a few request threads serve the ready connections
+        # (inphms.httppool).  Evented, or without a cap: a thread (greenlet)
+        # per connection.
+        self.pool = (RequestPool(self, max_requests, slow_ms / 1000)
+                     if max_requests and not patched() else None)
         if fd is not None:      # a prefork worker: the master's socket
             self.socket = socket.socket(fileno=os.dup(fd))
             self.multiprocess = True
@@ -191,6 +128,8 @@ class ThreadedWSGIServerReloadable:
     # -- accepting ------------------------------------------------------------
     def serve_forever(self):
         self.loop_done.clear()
+        if self.pool is not None:
+            self.pool.start()
         try:
             with selectors.DefaultSelector() as selector:
                 selector.register(self.socket, selectors.EVENT_READ)
@@ -224,12 +163,18 @@ class ThreadedWSGIServerReloadable:
             _logger.warning("accept failed: %s", exc)
             time.sleep(0.1)     # out of file descriptors: let connections end
             return False
-        if self.kernel_timeouts:
+        # the pool reads heads without waiting, which a Python timeout would turn into a wait
+        if self.kernel_timeouts or self.pool is not None:
             set_kernel_timeouts(sock)
         else:
             sock.settimeout(READ_TIMEOUT)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.pool is not None:
+            with self.state_lock:
+                self.connections += 1
+            self.pool.add(Connection(self, sock, address))
+            return True
         with self.state_lock:
             self.connections += 1
             spawn = not self.waiting_threads
@@ -274,10 +219,13 @@ class ThreadedWSGIServerReloadable:
         except Exception:
             _logger.exception("error while handling a connection from %s", address)
         finally:
-            self.release_slot()
-            with self.state_lock:
-                self.connections = max(0, self.connections - 1)
-                self.state_lock.notify_all()
+            self.connection_closed()
+
+    def connection_closed(self):
+        self.release_slot()
+        with self.state_lock:
+            self.connections = max(0, self.connections - 1)
+            self.state_lock.notify_all()
 
     def give_up_slot(self):
         """True, once per call for a slot, for an idle connection that should close."""
@@ -296,6 +244,8 @@ class ThreadedWSGIServerReloadable:
 
     def server_close(self):
         self.socket.close()
+        if self.pool is not None:
+            self.pool.stop()
 
     # -- requests in flight -----------------------------------------------
     def busy_begin(self):

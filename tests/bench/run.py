@@ -795,10 +795,12 @@ def memory_phase(ctx):
 
 # --profile: the threaded server under cProfile, every request thread profiled
 def serve_profiled(out, server_args):
-    """Run inphms in this process with a cProfile.Profile per connection; dump at exit.
+    """Run inphms in this process with a cProfile.Profile per request thread; dump at exit.
 
-    The timer is the thread's CPU time, so what the profile shows is the work
-    of the request threads, not their waiting (on MariaDB, on the GIL).
+    Each thread's profile runs while the thread serves a connection (reads a
+    head, runs the request), not while it waits for one.  The timer is the
+    thread's CPU time, so what the profile shows is the work of the request
+    threads, not their waiting (on MariaDB, on the GIL).
     """
     import atexit
     import cProfile
@@ -806,20 +808,23 @@ def serve_profiled(out, server_args):
     import threading
 
     import inphms.cli
-    import inphms.http11
+    import inphms.httppool
 
     profiles, lock = [], threading.Lock()
-    run = inphms.http11.Connection.run
+    local = threading.local()
+    serve = inphms.httppool.RequestPool.serve
 
-    def profiled(self):
-        p = cProfile.Profile(time.thread_time)
-        p.enable()
-        try:
-            return run(self)
-        finally:
-            p.disable()
+    def profiled(self, *args):
+        p = getattr(local, "profile", None)
+        if p is None:
+            p = local.profile = cProfile.Profile(time.thread_time)
             with lock:
                 profiles.append(p)
+        p.enable()
+        try:
+            return serve(self, *args)
+        finally:
+            p.disable()
 
     def dump():
         with lock:
@@ -829,7 +834,7 @@ def serve_profiled(out, server_args):
                     stats.add(p)
                 stats.dump_stats(out)
 
-    inphms.http11.Connection.run = profiled
+    inphms.httppool.RequestPool.serve = profiled
     atexit.register(dump)
     sys.argv = [str(ROOT / "inphms-bin")] + server_args
     return inphms.cli.main()

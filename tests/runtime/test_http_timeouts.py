@@ -1,9 +1,12 @@
 """The HTTP server's time limits, with short limits, on real sockets.
 
 The server runs in this process (its limits are module constants, shortened
-here to under a second) and is driven over loopback.  Each case runs twice:
-on the threaded server's blocking sockets with kernel timeouts, and on
-sockets with Python's own timeout, which is what ``--evented`` uses.
+here to under a second) and is driven over loopback.  Each case runs three
+times: with the threaded server's request pool (``max_http_requests``, the
+default: waiting connections in a poller, see inphms/httppool.py), with a
+thread per connection on blocking sockets with kernel timeouts, and with a
+thread per connection on sockets with Python's own timeout, which is what
+``--evented`` uses.
 """
 import os
 import socket
@@ -38,7 +41,7 @@ def file_app(path):
     return app
 
 
-@pytest.fixture(params=["kernel timeouts", "socket timeout"])
+@pytest.fixture(params=["request pool", "kernel timeouts", "socket timeout"])
 def serve(request, monkeypatch):
     for module in (http11, serving):
         monkeypatch.setattr(module, "READ_TIMEOUT", LIMIT)
@@ -48,8 +51,11 @@ def serve(request, monkeypatch):
     servers = []
 
     def start(app):
-        server = serving.ThreadedWSGIServerReloadable("127.0.0.1", 0, app)
-        server.kernel_timeouts = request.param == "kernel timeouts"
+        pooled = request.param == "request pool"
+        server = serving.ThreadedWSGIServerReloadable("127.0.0.1", 0, app,
+                                                      max_requests=2 if pooled else 0)
+        assert (server.pool is not None) == pooled
+        server.kernel_timeouts = request.param != "socket timeout"
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server

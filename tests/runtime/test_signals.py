@@ -54,9 +54,10 @@ def test_sigquit_dumps_every_thread(server_factory):
     log = server.wait_log("SIGQUIT: stacks of")
     assert "# thread MainThread" in log
     assert "# thread inphms.service.httpd" in log
-    # the thread of the connection that is sending its request
+    # the request threads, waiting for a connection with something to read
+    # (the one sending its request waits in their poller)
     assert "# thread inphms.http.request." in log
-    assert "in read_head" in log
+    assert "in take" in log
     assert server.proc.poll() is None      # SIGQUIT does not stop the server
     finish_request(sock)
 
@@ -147,12 +148,13 @@ def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):
     # measure a fresh server, then set the soft limit a little above it and
     # grow the server past it with 100 connections in flight: it must wait
     # for them, then reload itself (same pid)
-    # (no cron: its first runs would grow the server on their own)
-    probe = server_factory(max_cron_threads=0)
+    # (no cron: its first runs would grow the server on their own; a thread
+    # per connection, max_http_requests = 0, so the connections grow it)
+    probe = server_factory(max_cron_threads=0, max_http_requests=0)
     fresh_kb = rss_kb(probe.pid)
     probe.stop()
     server = server_factory(limit_memory_soft=(fresh_kb + 1536) * 1024, max_cron_threads=0,
-                            logfile=str(tmp_path / "second.log"))
+                            max_http_requests=0, logfile=str(tmp_path / "second.log"))
     pid = server.pid
     socks = [partial_request(server.port, LICENSE) for _ in range(100)]
     server.wait_log("request(s) in flight end")

@@ -101,14 +101,16 @@ def test_worker_max_requests_recycles_workers(server_factory, addons):
 
 
 def test_worker_over_the_memory_soft_limit_is_replaced(server_factory, addons, tmp_path):
-    probe = server_factory("--workers", "1", addons_path=addons, max_cron_threads=0)
+    # a thread per connection (max_http_requests = 0): the 100 connections grow the worker
+    probe = server_factory("--workers", "1", addons_path=addons, max_cron_threads=0,
+                           max_http_requests=0)
     # the worker's size once it is serving: read at once after the fork it is
     # still growing, and the limit could fall below a fresh worker's size
     probe.wait_log("HTTP service (threaded) running")
     fresh_kb = rss_kb(wait_children(probe.pid, 1)[0])
     probe.stop()
     server = server_factory("--workers", "1", addons_path=addons, max_cron_threads=0,
-                            limit_memory_soft=(fresh_kb + 1536) * 1024,
+                            max_http_requests=0, limit_memory_soft=(fresh_kb + 1536) * 1024,
                             logfile=str(tmp_path / "mem.log"))
     first = wait_children(server.pid, 1)
     socks = [partial_request(server.port, LICENSE) for _ in range(100)]

@@ -204,6 +204,7 @@ class RequestPool:
 
     def run_request(self, me, conn, head):
         conn.requests_seen += 1
+        conn.waited_bytes = 0       # the next head's deadline starts with its first bytes
         with self.lock:
             self.running[me] = [time.monotonic(), False]
         self.in_flight(conn, True)

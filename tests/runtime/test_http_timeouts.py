@@ -10,12 +10,12 @@ thread per connection on sockets with Python's own timeout, which is what
 """
 import os
 import socket
-import threading
 import time
 
 import pytest
 
 from inphms import http11, serving
+from tests.support import inprocess
 
 LIMIT = 0.6         # every shortened limit, in seconds
 PATIENCE = 5.0      # how long a test waits for the server to close
@@ -52,24 +52,19 @@ def serve(request, monkeypatch):
 
     def start(app):
         pooled = request.param == "request pool"
-        server = serving.ThreadedWSGIServerReloadable("127.0.0.1", 0, app,
-                                                      max_requests=2 if pooled else 0)
+        server = inprocess.serve(app, kernel_timeouts=request.param != "socket timeout",
+                                 max_requests=2 if pooled else 0)
         assert (server.pool is not None) == pooled
-        server.kernel_timeouts = request.param != "socket timeout"
-        threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        inprocess.close(server)
 
 
 def connect(server):
-    sock = socket.create_connection(server.server_address[:2])
-    sock.settimeout(PATIENCE * 2)
-    return sock
+    return inprocess.connect(server, PATIENCE * 2)
 
 
 def closed_within(sock, seconds):

@@ -5,13 +5,13 @@ whose requests record how many run at once, driven over loopback.  The
 real server's side of the same rules (arrival order, lending, pipelining)
 is in test_http11.py.
 """
-import socket
 import threading
 import time
 
 import pytest
 
-from inphms import httppool, serving
+from inphms import httppool
+from tests.support import inprocess
 
 WAIT = 5.0      # seconds: the longest anything here is waited for
 
@@ -43,22 +43,17 @@ def serve():
 
     def start(size, slow=0.0):
         app = Recorder()
-        server = serving.ThreadedWSGIServerReloadable("127.0.0.1", 0, app, max_requests=size,
-                                                      slow_ms=slow * 1000)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = inprocess.serve(app, max_requests=size, slow_ms=slow * 1000)
         servers.append(server)
         return server, app
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        inprocess.close(server)
 
 
 def connect(server):
-    sock = socket.create_connection(server.server_address[:2])
-    sock.settimeout(WAIT)
-    return sock
+    return inprocess.connect(server, WAIT)
 
 
 def ask(sock, path):

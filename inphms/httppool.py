@@ -57,22 +57,20 @@ class RequestPool:
         self.poller = select.epoll()
         self.lock = threading.Lock()
         self.waiting = {}       # fd -> Connection, armed in the poller
-        self.running = {}       # thread ident -> [monotonic start of its request, lent]
+        self.running = {}       # thread ident -> monotonic start of its request
         self.threads = 0
-        self.started = False
         self.stopped = False
 
     @property
     def limit(self):
-        """Threads the pool may have now: size, and one more for each running request that lent."""
-        return self.size + sum(1 for _, lent in self.running.values() if lent)
+        """Threads the pool may have now: size, and one more for each request running past slow."""
+        if not self.slow:
+            return self.size
+        since = time.monotonic() - self.slow
+        return self.size + sum(1 for start in self.running.values() if start <= since)
 
     def start(self):
-        if self.started:
-            return
-        self.started = True
-        with self.lock:
-            self.threads = self.size
+        self.threads = self.size
         for _ in range(self.size):
             self.start_thread()
         threading.Thread(target=self.housekeeping, name="inphms.http.pool", daemon=True).start()
@@ -206,7 +204,7 @@ class RequestPool:
         conn.requests_seen += 1
         conn.waited_bytes = 0       # the next head's deadline starts with its first bytes
         with self.lock:
-            self.running[me] = [time.monotonic(), False]
+            self.running[me] = time.monotonic()
         self.in_flight(conn, True)
         try:
             return conn.handle_head(head)
@@ -232,8 +230,8 @@ class RequestPool:
 
     # -- housekeeping ---------------------------------------------------------
     def housekeeping(self):
+        tick = http11.IDLE_POLL if not self.slow else min(http11.IDLE_POLL, self.slow)
         while not self.stopped:
-            tick = http11.IDLE_POLL if not self.slow else min(http11.IDLE_POLL, self.slow)
             time.sleep(tick)
             try:
                 self.close_expired()
@@ -262,12 +260,8 @@ class RequestPool:
             self.close(conn)
 
     def lend_slow_turns(self):
-        """Each request running longer than ``slow`` lends its turn once: one more thread."""
-        now = time.monotonic()
+        """Each request running longer than ``slow`` lends its turn: one more thread."""
         with self.lock:
-            for state in self.running.values():
-                if now - state[0] >= self.slow:
-                    state[1] = True
             missing = self.limit - self.threads
             if missing > 0:
                 self.threads += missing

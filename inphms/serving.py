@@ -105,8 +105,9 @@ class ThreadedWSGIServerReloadable:
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
         self.kernel_timeouts = not patched()
         # Threaded with a cap: a few request threads serve the ready connections
-        # (inphms.httppool).  Evented, or without a cap: a thread (greenlet)
-        # per connection.
+        # (inphms.httppool; it reads heads without waiting, which needs the
+        # kernel timeouts: a Python timeout polls before reading).  Evented, or
+        # without a cap: a thread (greenlet) per connection.
         self.pool = (RequestPool(self, max_requests, slow_ms / 1000)
                      if max_requests and not patched() else None)
         if fd is not None:      # a prefork worker: the master's socket
@@ -163,20 +164,23 @@ class ThreadedWSGIServerReloadable:
             _logger.warning("accept failed: %s", exc)
             time.sleep(0.1)     # out of file descriptors: let connections end
             return False
-        # the pool reads heads without waiting, which a Python timeout would turn into a wait
-        if self.kernel_timeouts or self.pool is not None:
+        if self.kernel_timeouts:
             set_kernel_timeouts(sock)
         else:
             sock.settimeout(READ_TIMEOUT)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.pool is not None:
-            with self.state_lock:
-                self.connections += 1
-            self.pool.add(Connection(self, sock, address))
-            return True
         with self.state_lock:
             self.connections += 1
+        if self.pool is not None:
+            self.pool.add(Connection(self, sock, address))
+        else:
+            self.give_to_thread(sock, address)
+        return True
+
+    def give_to_thread(self, sock, address):
+        """A thread per connection: a waiting thread takes it, or a new one."""
+        with self.state_lock:
             spawn = not self.waiting_threads
             if not spawn:
                 self.waiting_threads -= 1       # that thread is this connection's
@@ -186,7 +190,6 @@ class ThreadedWSGIServerReloadable:
                                       daemon=True)
             thread.type = "http"
             thread.start()
-        return True
 
     def connection_thread(self):
         """Serve connections one after the other; end after THREAD_IDLE s without one.

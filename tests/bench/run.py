@@ -1,6 +1,7 @@
 """The benchmark: inphms beside Flask+gunicorn, bare hello-worlds and Flyton CGI.
 
     python tests/bench/run.py [--quick] [--modes threaded,workers2,evented]
+                              [--variant NAME=MODE:OPTIONS ...]
                               [--seconds N] [--reps N] [--conns 16,64]
                               [--memory] [--profile [N]] [--no-cgi] [--out FILE]
 
@@ -12,7 +13,11 @@ wrk, stops everything and prints one table:
 - inphms in each mode of --modes (threaded = ``python inphms-bin``,
   workers2 = ``--workers 2``, evented = ``--evented``), log_level warning,
   with the bench addon of tests/bench/addons (``api_bench_save``).  A mode
-  whose server refuses to start is reported "not available";
+  whose server refuses to start is reported "not available".  Each
+  --variant adds one more inphms server: MODE's command with OPTIONS added
+  (``threaded1=threaded:--max-http-requests 1``), measured, paired and
+  judged as MODE is, so a setting can be compared with the default in the
+  same run;
 - the reference, reference_app.py under gunicorn (gthread, 8 threads) with
   as many worker processes as the inphms mode it is paired with: 1 worker for
   threaded and evented, 2 workers for workers2.  Same database, same ses
@@ -55,6 +60,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -80,6 +86,8 @@ from apache import CgiSite  # noqa: E402
 
 MODES = {"threaded": ([], 1), "workers2": (["--workers", "2"], 2), "evented": (["--evented"], 1),
          "workers2evented": (["--workers", "2", "--evented"], 2)}
+BASE_MODES = tuple(MODES)       # --variant adds to MODES, on top of one of these
+VARIANT_RE = re.compile(r"([a-z][a-z0-9-]*)=([a-z0-9]+):(.*)", re.S)
 PAGE = "/cgi-bin/p?app=start&ses={ses}&rpage=dashboard"
 API = "/cgi-bin/api?meth=api_bench_save"
 STATIC = "/lib/kicdev.server.js"
@@ -1089,6 +1097,9 @@ def parse_args(argv):
     parser.add_argument("--modes", default="threaded,workers2,evented",
                         help="inphms modes, comma separated: threaded, workers2, evented, "
                              "workers2evented")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=MODE:OPTIONS",
+                        help="one more inphms server, MODE's command with OPTIONS added, measured and "
+                             "judged as MODE (e.g. threaded1=threaded:--max-http-requests 1); repeatable")
     parser.add_argument("--seconds", type=int, help="seconds per wrk run (default 5, --quick 1)")
     parser.add_argument("--reps", type=int, help="runs per figure, the median is shown (default 3, --quick 1)")
     parser.add_argument("--conns", help="connection counts (default 16,64, --quick 16)")
@@ -1103,11 +1114,42 @@ def parse_args(argv):
     bad = [m for m in args.modes if m not in MODES]
     if bad or not args.modes:
         parser.error(f"unknown mode {', '.join(bad)} (known: {', '.join(MODES)})")
+    for spec in args.variant:
+        try:
+            args.modes.append(add_variant(spec))
+        except ValueError as exc:
+            parser.error(str(exc))
     args.seconds = args.seconds or (1 if args.quick else 5)
     args.reps = args.reps or (1 if args.quick else 3)
     args.conns = [int(c) for c in (args.conns or ("16" if args.quick else "16,64")).split(",")]
     args.warmup = 0 if args.quick else 2
     return args
+
+
+def add_variant(spec):
+    """Register NAME=MODE:OPTIONS as the mode NAME of this run; its name.
+
+    OPTIONS are split as a shell would.  A variant keeps its mode's process
+    count, which picks the reference it is paired with, so it may not set
+    ``--workers``.
+    """
+    m = VARIANT_RE.fullmatch(spec.strip())
+    if not m:
+        raise ValueError(f"--variant {spec!r}: expected NAME=MODE:OPTIONS, NAME in a-z0-9-")
+    name, mode, options = m.groups()
+    if name in MODES:
+        raise ValueError(f"--variant {spec!r}: the name {name} is taken")
+    if mode not in BASE_MODES:
+        raise ValueError(f"--variant {spec!r}: unknown mode {mode} (known: {', '.join(BASE_MODES)})")
+    try:
+        extra = shlex.split(options)
+    except ValueError as exc:
+        raise ValueError(f"--variant {spec!r}: {exc}") from None
+    if any(arg == "--workers" or arg.startswith("--workers=") for arg in extra):
+        raise ValueError(f"--variant {spec!r}: a variant keeps its mode's --workers")
+    args, procs = MODES[mode]
+    MODES[name] = (args + extra, procs)
+    return name
 
 
 def require_tools():

@@ -1,4 +1,5 @@
-"""The benchmark harness works: ``run.py --quick`` on the threaded mode prints its table.
+"""The benchmark harness works: ``run.py --quick`` on the threaded mode (and a
+variant of it with one request thread) prints its table.
 
 Not a timing test: no figure is compared with a bar.  It checks that every
 server of the run started, every endpoint answered as it must (run.py checks
@@ -19,8 +20,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "tests" / "bench" / "run.py"
 
+VARIANT = "threaded1=threaded:--max-http-requests 1"
 EXPECTED = [
     ("inphms threaded", "dashboard"), ("inphms threaded", "api"), ("inphms threaded", "static"),
+    ("inphms threaded1", "dashboard"), ("inphms threaded1", "api"), ("inphms threaded1", "static"),
     ("flask 1w x 8t", "dashboard"), ("flask 1w x 8t", "api"),
     ("hello gunicorn 1w x 8t", "hello"), ("hello werkzeug threaded", "hello"),
     ("flyton cgi", "dashboard"),
@@ -44,7 +47,8 @@ def test_quick_run_prints_the_table(tmp_path):
     if missing:
         pytest.fail(f"the benchmark needs {', '.join(missing)}: bash tests/run installs them")
     out = tmp_path / "report.txt"
-    done = subprocess.run([sys.executable, str(RUN), "--quick", "--modes", "threaded", "--out", str(out)],
+    done = subprocess.run([sys.executable, str(RUN), "--quick", "--modes", "threaded", "--variant", VARIANT,
+                           "--out", str(out)],
                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]
     text = out.read_text()
@@ -68,6 +72,21 @@ def test_quick_run_prints_the_table(tmp_path):
     assert "machine: " in text and "cpus" in text
     goals = text.split("goals:", 1)[1]
     assert "inphms threaded (paired with gunicorn 1 worker x 8 threads)" in goals
+    assert "inphms threaded1 (paired with gunicorn 1 worker x 8 threads)" in goals
     verdicts = re.findall(r"^  - .* -> (met|NOT met)$", goals, re.M)
-    assert len(verdicts) == 5, goals
+    assert len(verdicts) == 10, goals
     assert "no growth over the last half: not measured (run with --memory)" in goals
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("threaded1", "expected NAME=MODE:OPTIONS"),
+    ("threaded=threaded:--max-http-requests 1", "the name threaded is taken"),
+    ("fast=turbo:", "unknown mode turbo"),
+    ("four=threaded:--workers 4", "keeps its mode's --workers"),
+])
+def test_a_bad_variant_is_refused_before_anything_starts(spec, message):
+    done = subprocess.run([sys.executable, str(RUN), "--modes", "threaded", "--variant", spec],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr, done.stderr
+    assert done.stdout == "", done.stdout

@@ -221,9 +221,19 @@ class PreforkServer:
                 pass
 
 
+# An evented worker waits this long for a database answer before it gives
+# the hub to its other greenlets (inphms.sql.engine_mysql.Connection): the
+# other workers fill the wait.  A single evented process does not: there
+# nothing else would run meanwhile.
+EVENTED_WORKER_ANSWER_WAIT = 0.001
+
+
 def evented_worker(app, listen_fd, master):
     """``--workers N --evented``: a gevent server per worker on the master's socket."""
+    from ..sql.engine_mysql import wait_for_answers
     from .gevent_server import GeventServer
+
+    wait_for_answers(EVENTED_WORKER_ANSWER_WAIT)
 
     class EventedWorker(WorkerMixin, GeventServer):
         pass

@@ -11,6 +11,7 @@ import re
 import select
 
 import pymysql
+import pymysql.connections
 import pymysql.converters
 from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
 
@@ -33,8 +34,8 @@ def number(text):
     return int(text)
 
 
-def readable(sock):
-    """True when ``sock`` has data or EOF waiting; never blocks, never yields to gevent's hub.
+def readable(sock, wait=0.0):
+    """True when ``sock`` has data or EOF waiting, within ``wait`` s; never yields to gevent's hub.
 
     It runs on every borrow from the pool: under ``--evented`` gevent's own
     ``poll`` made it about a sixth of an API request's CPU time.
@@ -43,14 +44,49 @@ def readable(sock):
     if poll is not None:
         poller = poll()
         poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    return bool(system_call("select")([sock], [], [], 0)[0])
+        return bool(poller.poll(wait * 1000))
+    return bool(system_call("select")([sock], [], [], wait)[0])
 
 
 @functools.cache
 def system_call(name):
     """select's ``poll`` or ``select`` as the system gives it (None when it has none)."""
     return original("select", name)
+
+
+class Connection(pymysql.connections.Connection):
+    """PyMySQL's connection, which may wait for an answer in the kernel before PyMySQL reads it.
+
+    Under gevent, PyMySQL's read of an answer not there yet gives the hub
+    to the other greenlets, and the greenlet comes back only when the hub
+    gets round to it: with the database on the same cores, that made the
+    long p99 of evented prefork workers (docs/performance.md).  A worker
+    that first waits up to ``answer_wait`` seconds without yielding lets the
+    kernel run the other workers and MariaDB meanwhile; an answer that takes
+    longer is waited for the gevent way, so slow statements still overlap.
+    ``answer_wait`` is 0 (no wait) unless ``wait_for_answers`` sets it: the
+    evented prefork workers do.  Both ways PyMySQL waits for an answer go
+    through here: a statement's result, and the OK of BEGIN, COMMIT and
+    ROLLBACK.
+    """
+    answer_wait = 0.0
+
+    def _read_query_result(self, unbuffered=False):
+        self.await_answer()
+        return super()._read_query_result(unbuffered)
+
+    def _read_ok_packet(self):
+        self.await_answer()
+        return super()._read_ok_packet()
+
+    def await_answer(self):
+        if self.answer_wait and self._sock is not None:
+            readable(self._sock, self.answer_wait)
+
+
+def wait_for_answers(seconds):
+    """This process's connections wait up to ``seconds`` for each answer before yielding."""
+    Connection.answer_wait = seconds
 
 
 CONVERSIONS = dict(pymysql.converters.conversions)
@@ -91,7 +127,7 @@ class MysqlEngine:
             # 50 ms of CPU) to try TLS; on this machine's loopback it buys nothing
             params["ssl_disabled"] = True
         try:
-            return pymysql.connect(**params)
+            return Connection(**params)
         except pymysql.err.Error as exc:
             raise SqlError(f"cannot connect to {self.target()}: {exc}") from exc
 

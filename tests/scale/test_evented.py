@@ -1,5 +1,6 @@
 """--evented: one gevent process serving many slow requests at once."""
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,20 @@ def evented(tmp_path_factory, mariadb):
     shutil.copytree(os.path.join(SLOWAPP, "slowapp"), os.path.join(addons, "slowapp"))
     db = mariadb.options(mariadb.create_database())
     server = InphmsProcess(work, args=["--evented"], addons_path=addons, db_maxconn=600, **db)
+    server.start()
+    yield server
+    server.stop()
+    mariadb.drop_database(db["db_name"])
+
+
+@pytest.fixture(scope="module")
+def evented_workers(tmp_path_factory, mariadb):
+    work = tmp_path_factory.mktemp("evented_workers")
+    addons = copy_addons(work)
+    shutil.copytree(os.path.join(SLOWAPP, "slowapp"), os.path.join(addons, "slowapp"))
+    db = mariadb.options(mariadb.create_database())
+    server = InphmsProcess(work, args=["--evented", "--workers", "2"], addons_path=addons,
+                           db_maxconn=100, **db)
     server.start()
     yield server
     server.stop()
@@ -111,3 +126,66 @@ def test_the_pool_checks_a_connection_without_yielding_to_other_greenlets():
     assert done.returncode == 0, done.stderr
     # quiet: not readable; data waiting: readable; closed by the peer: readable
     assert done.stdout.split() == ["[False,", "True,", "True]", "[]"], done.stdout
+
+
+def test_evented_workers_still_overlap_slow_statements(evented_workers):
+    # An evented worker waits up to 1 ms for each database answer before it
+    # yields (inphms.sql.engine_mysql.Connection); a second's SLEEP must
+    # still be waited for the gevent way, beside the others.
+    def one(n):
+        return api(evented_workers.port, "api_slow", timeout=60)
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(one, range(40)))
+    elapsed = time.monotonic() - started
+    assert all(status == 200 and server["slept"] == 0 for status, server in answers), answers[:3]
+    # one statement after the other in each of the two workers: 20 s
+    assert elapsed < 10, f"40 slow requests on two evented workers took {elapsed:.1f} s"
+
+
+ANSWER_WAIT = r"""
+from gevent import monkey
+monkey.patch_all()
+import json, sys
+import gevent
+sys.path.insert(0, sys.argv[1])
+from inphms.sql import engine_mysql
+
+conn = engine_mysql.MysqlEngine(json.loads(sys.argv[2])).connect()
+ticks = []
+
+
+def ticker():
+    while True:
+        ticks.append(1)
+        gevent.sleep(0.001)
+
+
+def others_ran(wait, seconds):
+    engine_mysql.wait_for_answers(wait)
+    before = len(ticks)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT SLEEP({seconds})")
+        cur.fetchall()
+    return len(ticks) - before
+
+
+gevent.spawn(ticker)
+gevent.sleep(0.01)
+print(json.dumps([others_ran(0, 0.1), others_ran(1.0, 0.1), others_ran(0.02, 0.3)]))
+"""
+
+
+def test_a_connection_waits_for_its_answer_in_the_kernel_up_to_answer_wait(mariadb):
+    db = mariadb.options(mariadb.create_database())
+    try:
+        done = subprocess.run([sys.executable, "-c", ANSWER_WAIT, ROOT, json.dumps(db)],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        mariadb.drop_database(db["db_name"])
+    assert done.returncode == 0, done.stderr
+    no_wait, within, beyond = json.loads(done.stdout)
+    assert no_wait > 5, done.stdout        # gevent's wait: the other greenlet ran meanwhile
+    assert within == 0, done.stdout        # answered within the wait: nothing else ran
+    assert beyond > 5, done.stdout         # longer than the wait: yielded after it

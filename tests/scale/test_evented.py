@@ -19,41 +19,40 @@ from tests.support.server import ROOT, InphmsProcess
 SLOWAPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "addons")
 
 
-@pytest.fixture(scope="module")
-def evented(tmp_path_factory, mariadb):
-    work = tmp_path_factory.mktemp("evented")
+def slow_server(tmp_path_factory, mariadb, name, args, db_maxconn):
+    """An evented server with the slowapp addon on a new MariaDB database, for a module."""
+    work = tmp_path_factory.mktemp(name)
     addons = copy_addons(work)
     shutil.copytree(os.path.join(SLOWAPP, "slowapp"), os.path.join(addons, "slowapp"))
     db = mariadb.options(mariadb.create_database())
-    server = InphmsProcess(work, args=["--evented"], addons_path=addons, db_maxconn=600, **db)
+    server = InphmsProcess(work, args=args, addons_path=addons, db_maxconn=db_maxconn, **db)
     server.start()
     yield server
     server.stop()
     mariadb.drop_database(db["db_name"])
+
+
+@pytest.fixture(scope="module")
+def evented(tmp_path_factory, mariadb):
+    yield from slow_server(tmp_path_factory, mariadb, "evented", ["--evented"], 600)
 
 
 @pytest.fixture(scope="module")
 def evented_workers(tmp_path_factory, mariadb):
-    work = tmp_path_factory.mktemp("evented_workers")
-    addons = copy_addons(work)
-    shutil.copytree(os.path.join(SLOWAPP, "slowapp"), os.path.join(addons, "slowapp"))
-    db = mariadb.options(mariadb.create_database())
-    server = InphmsProcess(work, args=["--evented", "--workers", "2"], addons_path=addons,
-                           db_maxconn=100, **db)
-    server.start()
-    yield server
-    server.stop()
-    mariadb.drop_database(db["db_name"])
+    yield from slow_server(tmp_path_factory, mariadb, "evented_workers",
+                           ["--evented", "--workers", "2"], 100)
+
+
+def slow_requests(server, count):
+    """``count`` calls of api_slow (a second's SLEEP each) at once: the answers and the seconds taken."""
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        answers = list(pool.map(lambda n: api(server.port, "api_slow", timeout=120), range(count)))
+    return answers, time.monotonic() - started
 
 
 def test_500_slow_requests_at_once_in_one_process(evented):
-    def one(n):
-        return api(evented.port, "api_slow", timeout=120)
-
-    started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(500) as pool:
-        answers = list(pool.map(one, range(500)))
-    elapsed = time.monotonic() - started
+    answers, elapsed = slow_requests(evented, 500)
     assert all(status == 200 and server["allow"] == 1 for status, server in answers)
     assert {server["pid"] for _, server in answers} == {evented.pid}
     # each waited a second on the database: served one after the other that
@@ -132,13 +131,7 @@ def test_evented_workers_still_overlap_slow_statements(evented_workers):
     # An evented worker waits up to 1 ms for each database answer before it
     # yields (inphms.sql.engine_mysql.Connection); a second's SLEEP must
     # still be waited for the gevent way, beside the others.
-    def one(n):
-        return api(evented_workers.port, "api_slow", timeout=60)
-
-    started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(40) as pool:
-        answers = list(pool.map(one, range(40)))
-    elapsed = time.monotonic() - started
+    answers, elapsed = slow_requests(evented_workers, 40)
     assert all(status == 200 and server["slept"] == 0 for status, server in answers), answers[:3]
     # one statement after the other in each of the two workers: 20 s
     assert elapsed < 10, f"40 slow requests on two evented workers took {elapsed:.1f} s"

@@ -9,6 +9,7 @@ import functools
 import json
 import re
 import select
+import time
 
 import pymysql
 import pymysql.connections
@@ -16,6 +17,7 @@ import pymysql.converters
 from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
 
 from ..patch_gevent import original
+from .answer_wait import AnswerTimes, on_this_machine
 from .errors import SqlError
 
 # Errors after which a connection is gone: gone away, lost, killed, shutting down.
@@ -57,19 +59,21 @@ def system_call(name):
 class Connection(pymysql.connections.Connection):
     """PyMySQL's connection, which may wait for an answer in the kernel before PyMySQL reads it.
 
-    Under gevent, PyMySQL's read of an answer not there yet gives the hub
-    to the other greenlets, and the greenlet comes back only when the hub
-    gets round to it: with the database on the same cores, that made the
-    long p99 of evented prefork workers (docs/performance.md).  A worker
-    that first waits up to ``answer_wait`` seconds without yielding lets the
-    kernel run the other workers and MariaDB meanwhile; an answer that takes
-    longer is waited for the gevent way, so slow statements still overlap.
-    ``answer_wait`` is 0 (no wait) unless ``wait_for_answers`` sets it: the
-    evented prefork workers do.  Both ways PyMySQL waits for an answer go
-    through here: a statement's result, and the OK of BEGIN, COMMIT and
-    ROLLBACK.
+    An evented prefork worker waits up to ``answer_wait`` seconds without
+    yielding to gevent's hub, then the gevent way, so slow statements still
+    overlap; ``inphms.sql.answer_wait`` says why, and decides when: only for
+    a database on this machine, and only while its answers come quickly.
+    ``answer_wait`` is 0 (never wait) unless ``wait_for_answers`` sets it.
+    Both ways PyMySQL waits for an answer go through here: a statement's
+    result, and the OK of BEGIN, COMMIT and ROLLBACK.
     """
     answer_wait = 0.0
+    answer_times = None     # the process's AnswerTimes while answer_wait is set
+    database_nearby = False
+
+    def connect(self, sock=None):
+        super().connect(sock)
+        self.database_nearby = on_this_machine(self._sock)
 
     def _read_query_result(self, unbuffered=False):
         self.await_answer()
@@ -80,13 +84,20 @@ class Connection(pymysql.connections.Connection):
         return super()._read_ok_packet()
 
     def await_answer(self):
-        if self.answer_wait and self._sock is not None:
-            readable(self._sock, self.answer_wait)
+        times = self.answer_times
+        if times is None or not self.database_nearby or self._sock is None:
+            return
+        if not times.worth_waiting():
+            return
+        started = time.monotonic()
+        readable(self._sock, self.answer_wait)
+        times.add(time.monotonic() - started)
 
 
 def wait_for_answers(seconds):
-    """This process's connections wait up to ``seconds`` for each answer before yielding."""
+    """This process's connections may wait up to ``seconds`` for each answer before yielding."""
     Connection.answer_wait = seconds
+    Connection.answer_times = AnswerTimes() if seconds else None
 
 
 CONVERSIONS = dict(pymysql.converters.conversions)

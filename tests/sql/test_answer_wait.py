@@ -27,6 +27,11 @@ def test_a_unix_socket_and_a_loopback_connection_lead_to_this_machine():
             assert on_this_machine(client)
 
 
+def test_a_socket_no_longer_connected_is_not_waited_on():
+    with socket.socket() as unconnected:
+        assert not on_this_machine(unconnected)
+
+
 def test_quick_answers_keep_the_waits_and_a_late_one_does_not_stop_them():
     times = AnswerTimes()
     for _ in range(200):

@@ -221,11 +221,9 @@ class PreforkServer:
                 pass
 
 
-# An evented worker waits this long for a database answer before it gives
-# the hub to its other greenlets (inphms.sql.engine_mysql.Connection): the
-# other workers and a database on this machine fill the wait.  It waits
-# only for such a database, and only while its answers mostly come quickly
-# (inphms.sql.answer_wait).  A single evented process does not wait: there
+# An evented worker waits up to this long for a database answer before it
+# gives the hub to its other greenlets, when that pays (inphms.sql.answer_wait
+# says when and why).  A single evented process does not wait: there
 # nothing else would run meanwhile.
 EVENTED_WORKER_ANSWER_WAIT = 0.001
 

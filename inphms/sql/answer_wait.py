@@ -51,15 +51,17 @@ def on_this_machine(sock):
         return False    # no longer connected: the next statement fails anyway
 
 
-class AnswerTimes:
-    """How fast this process's database answers arrive: whether the next one is worth a wait.
+class AnswerWait:
+    """A process's wait for database answers: how long at most, and whether the next one is worth it.
 
-    A share rather than an average: a local database still answers the odd
-    statement late (a commit that waits for the disk), which must not stop
-    the waits that pay for all the others.
+    Whether it is comes from the share of quick answers rather than their
+    average: a local database still answers the odd statement late (a
+    commit that waits for the disk), which must not stop the waits that pay
+    for all the others.
     """
 
-    def __init__(self):
+    def __init__(self, seconds):
+        self.seconds = seconds
         self.quick_share = 1.0
         self.skipped = 0
 

@@ -17,7 +17,7 @@ import pymysql.converters
 from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
 
 from ..patch_gevent import original
-from .answer_wait import AnswerTimes, on_this_machine
+from .answer_wait import AnswerWait, on_this_machine
 from .errors import SqlError
 
 # Errors after which a connection is gone: gone away, lost, killed, shutting down.
@@ -59,16 +59,15 @@ def system_call(name):
 class Connection(pymysql.connections.Connection):
     """PyMySQL's connection, which may wait for an answer in the kernel before PyMySQL reads it.
 
-    An evented prefork worker waits up to ``answer_wait`` seconds without
+    An evented prefork worker waits up to ``answer_wait.seconds`` without
     yielding to gevent's hub, then the gevent way, so slow statements still
     overlap; ``inphms.sql.answer_wait`` says why, and decides when: only for
     a database on this machine, and only while its answers come quickly.
-    ``answer_wait`` is 0 (never wait) unless ``wait_for_answers`` sets it.
+    ``answer_wait`` is None (never wait) unless ``wait_for_answers`` sets it.
     Both ways PyMySQL waits for an answer go through here: a statement's
     result, and the OK of BEGIN, COMMIT and ROLLBACK.
     """
-    answer_wait = 0.0
-    answer_times = None     # the process's AnswerTimes while answer_wait is set
+    answer_wait = None      # the process's AnswerWait, if it waits
     database_nearby = False
 
     def connect(self, sock=None):
@@ -84,20 +83,19 @@ class Connection(pymysql.connections.Connection):
         return super()._read_ok_packet()
 
     def await_answer(self):
-        times = self.answer_times
-        if times is None or not self.database_nearby or self._sock is None:
+        wait = self.answer_wait
+        if wait is None or not self.database_nearby or self._sock is None:
             return
-        if not times.worth_waiting():
+        if not wait.worth_waiting():
             return
         started = time.monotonic()
-        readable(self._sock, self.answer_wait)
-        times.add(time.monotonic() - started)
+        readable(self._sock, wait.seconds)
+        wait.add(time.monotonic() - started)
 
 
 def wait_for_answers(seconds):
     """This process's connections may wait up to ``seconds`` for each answer before yielding."""
-    Connection.answer_wait = seconds
-    Connection.answer_times = AnswerTimes() if seconds else None
+    Connection.answer_wait = AnswerWait(seconds) if seconds else None
 
 
 CONVERSIONS = dict(pymysql.converters.conversions)

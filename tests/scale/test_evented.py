@@ -156,7 +156,7 @@ def ticker():
 
 
 def others_ran(seconds, wait=None):
-    # the other greenlet's ticks during a statement of `seconds`; `wait`: a new answer_wait
+    # the other greenlet's ticks during a statement of `seconds`; `wait`: a new wait
     if wait is not None:
         engine_mysql.wait_for_answers(wait)
     before = len(ticks)

@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from inphms.sql.answer_wait import (MOSTLY, PROBE_EVERY, QUICK_ANSWER, AnswerTimes, loopback,
+from inphms.sql.answer_wait import (MOSTLY, PROBE_EVERY, QUICK_ANSWER, AnswerWait, loopback,
                                     on_this_machine)
 
 
@@ -33,7 +33,7 @@ def test_a_socket_no_longer_connected_is_not_waited_on():
 
 
 def test_quick_answers_keep_the_waits_and_a_late_one_does_not_stop_them():
-    times = AnswerTimes()
+    times = AnswerWait(0.001)
     for _ in range(200):
         assert times.worth_waiting()
         times.add(QUICK_ANSWER / 10)
@@ -46,7 +46,7 @@ def test_quick_answers_keep_the_waits_and_a_late_one_does_not_stop_them():
 
 
 def test_mostly_slow_answers_stop_the_waits_but_for_a_probe_now_and_then():
-    times = AnswerTimes()
+    times = AnswerWait(0.001)
     slow = 0
     while times.worth_waiting():
         times.add(0.002)        # a database across a network
@@ -60,7 +60,7 @@ def test_mostly_slow_answers_stop_the_waits_but_for_a_probe_now_and_then():
 
 
 def test_answers_that_got_quick_again_bring_the_waits_back():
-    times = AnswerTimes()
+    times = AnswerWait(0.001)
     while times.worth_waiting():
         times.add(0.002)
     calls = 0

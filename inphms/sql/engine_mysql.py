@@ -15,6 +15,7 @@ import pymysql
 import pymysql.connections
 import pymysql.converters
 from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
+from pymysql.protocol import FieldDescriptorPacket, MysqlPacket
 
 from ..patch_gevent import original
 from .answer_wait import AnswerWait, on_this_machine
@@ -27,6 +28,9 @@ LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031}
 PING_AFTER = 30.0
 # A syntax error quotes the statement with its values filled in: keep them out.
 NEAR_RE = re.compile(r"near '.*' at line", re.S)
+# Column descriptions parsed once per process (see Connection._read_packet);
+# past this many different ones the cache starts again.
+MAX_COLUMNS = 1024
 
 
 def number(text):
@@ -66,9 +70,16 @@ class Connection(pymysql.connections.Connection):
     ``answer_wait`` is None (never wait) unless ``wait_for_answers`` sets it.
     Both ways PyMySQL waits for an answer go through here: a statement's
     result, and the OK of BEGIN, COMMIT and ROLLBACK.
+
+    It also parses each column description once per process: a result set
+    starts with one packet per column (its name, table, type, charset...),
+    the same bytes every time a statement runs, and PyMySQL parsing them in
+    Python was about a quarter of the CPU time of the session lookup (three
+    columns): 110 against 83 us at the median of 15 rounds.
     """
     answer_wait = None      # the process's AnswerWait, if it waits
     database_nearby = False
+    columns = {}            # (encoding, packet bytes) -> parsed column, for every connection
 
     def connect(self, sock=None):
         super().connect(sock)
@@ -81,6 +92,21 @@ class Connection(pymysql.connections.Connection):
     def _read_ok_packet(self):
         self.await_answer()
         return super()._read_ok_packet()
+
+    def _read_packet(self, packet_type=MysqlPacket):
+        if packet_type is not FieldDescriptorPacket:
+            return super()._read_packet(packet_type)
+        # Read as a plain packet (errors are raised as ever), parse only bytes
+        # not seen before. A parsed column is only read afterwards, so one
+        # object serves every result with that column.
+        key = (self.encoding, super()._read_packet().get_all_data())
+        columns = Connection.columns
+        column = columns.get(key)
+        if column is None:
+            if len(columns) >= MAX_COLUMNS:
+                columns.clear()
+            column = columns[key] = FieldDescriptorPacket(key[1], self.encoding)
+        return column
 
     def await_answer(self):
         wait = self.answer_wait

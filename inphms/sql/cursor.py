@@ -12,6 +12,12 @@ transaction), so helper functions can nest freely.  A read that finds its
 connection lost (server restart, killed connection) outside a transaction
 is retried once on a new connection; a write is not, because it may have
 been applied.  Every database error is raised as ``SqlError``.
+
+The pool hands out a recently used connection without looking at its
+socket; the lease looks (and replaces a dead connection) before the first
+statement that could not be retried: a write, BEGIN, anything in a
+transaction.  A read that would be retried anyway goes first unchecked, and
+a statement that succeeds is all the check a connection needs.
 """
 import logging
 import threading
@@ -34,12 +40,22 @@ def short(query, size=500):
 class Lease:
     """A connection borrowed from the pool for one outermost ``cursor()``."""
 
-    def __init__(self, pool, conn):
+    def __init__(self, pool, conn, checked=True):
         self.pool = pool
         self.engine = pool.engine
         self.conn = conn
+        self.checked = checked  # alive as far as anyone knows since the borrow
         self.in_tx = False
         self.broken = False
+
+    def check(self):
+        """Before a statement that could not be retried: replace the connection if it is dead."""
+        if self.checked:
+            return
+        self.checked = True
+        if not self.engine.alive(self.conn, 0.0):
+            _logger.info("dropping a dead connection to %s", self.engine.target())
+            self.reconnect()
 
     def reconnect(self):
         self.engine.close(self.conn)
@@ -62,11 +78,23 @@ class Cursor:
     def __init__(self, lease):
         self.lease = lease
         self.engine = lease.engine
+        self.conn = lease.conn
         self.raw = lease.conn.cursor()
 
+    def follow(self):
+        """A nested cursor may have replaced the lease's connection: use the new one."""
+        if self.conn is not self.lease.conn:
+            self.conn = self.lease.conn
+            self.raw = self.conn.cursor()
+
     def execute(self, query, params=None):
+        lease = self.lease
+        if not lease.checked and not self.rerunnable(query):
+            lease.check()
+        self.follow()
         try:
             self.run(query, params)
+            lease.checked = True
         except (TypeError, ValueError) as exc:
             raise self.lease.fail(query, exc) from exc
         except self.engine.errors as exc:
@@ -75,7 +103,7 @@ class Cursor:
             _logger.info("connection to %s lost, retrying a read once", self.engine.target())
             self.close()
             self.lease.reconnect()
-            self.raw = self.lease.conn.cursor()
+            self.follow()
             try:
                 self.run(query, params)
             except self.engine.errors as exc2:
@@ -90,6 +118,8 @@ class Cursor:
         self.raw.execute(sql, params)
 
     def executemany(self, query, seq):
+        self.lease.check()
+        self.follow()
         try:
             self.raw.executemany(self.engine.prepare(query, ()), seq)
         except (TypeError, ValueError) + self.engine.errors as exc:
@@ -97,7 +127,11 @@ class Cursor:
         return self
 
     def retriable(self, query, exc):
-        if self.lease.in_tx or not self.engine.is_lost(exc):
+        return self.engine.is_lost(exc) and self.rerunnable(query)
+
+    def rerunnable(self, query):
+        """A read outside a transaction: run again on a new connection if its connection is lost."""
+        if self.lease.in_tx:
             return False
         words = query.lstrip().split(None, 1)
         return bool(words) and words[0].upper() in READ_WORDS
@@ -157,7 +191,7 @@ class Scope:
         lease = getattr(local, "lease", None)
         if lease is None:
             pool = get_pool()
-            lease = Lease(pool, pool.borrow())
+            lease = Lease(pool, pool.borrow(look=False), checked=False)
             local.lease = lease
             self.outer = True
         self.lease = lease
@@ -209,6 +243,7 @@ def tidy(lease):
 
 
 def begin(lease):
+    lease.check()
     try:
         lease.engine.begin(lease.conn)
     except lease.engine.errors as exc:

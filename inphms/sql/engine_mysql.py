@@ -166,11 +166,18 @@ class MysqlEngine:
         except pymysql.err.Error as exc:
             raise SqlError(f"cannot connect to {self.target()}: {exc}") from exc
 
-    def alive(self, conn, idle):
-        """True when ``conn`` can be used; a closed or readable socket means it cannot."""
+    def alive(self, conn, idle, look=True):
+        """True when ``conn`` can be used; a closed or readable socket means it cannot.
+
+        ``look=False``: a connection idle for less than PING_AFTER is taken
+        as alive without the look at its socket (a system call, which a
+        threaded server pays as a hand-over of the interpreter lock).
+        """
         sock = getattr(conn, "_sock", None)
         if sock is None:
             return False
+        if not look and idle <= PING_AFTER:
+            return True
         try:
             if readable(sock):
                 # An idle connection has nothing to read: the server closed it

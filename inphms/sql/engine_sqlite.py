@@ -81,7 +81,7 @@ class SqliteEngine:
             raise SqlError(f"cannot open {self.target()}: {exc}") from exc
         return conn
 
-    def alive(self, conn, idle):
+    def alive(self, conn, idle, look=True):
         try:
             conn.in_transaction
         except sqlite3.Error:

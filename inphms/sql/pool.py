@@ -5,7 +5,9 @@
 ``maxconn`` exist, or waits for one to come back (first come, first
 served).  A dead connection is
 closed and replaced on the spot, so the pool recovers by itself after the
-database server restarts.  ``close()`` closes the idle connections at once
+database server restarts.  ``borrow(look=False)`` leaves out the look at a
+recently used connection's socket, for a caller that looks later, before a
+statement that could not be retried (``cursor.Lease.check``).  ``close()`` closes the idle connections at once
 and every borrowed one when it comes back.
 """
 import collections
@@ -41,9 +43,9 @@ class Pool:
     def __repr__(self):
         return f"Pool({self.engine.target()}, {self.count}/{self.maxconn})"
 
-    def borrow(self, timeout=BORROW_TIMEOUT):
+    def borrow(self, timeout=BORROW_TIMEOUT, look=True):
         conn, since = self.reserve(timeout)
-        if conn is not None and not self.engine.alive(conn, time.monotonic() - since):
+        if conn is not None and not self.engine.alive(conn, time.monotonic() - since, look):
             _logger.info("dropping a dead connection to %s", self.engine.target())
             self.engine.close(conn)
             conn = None

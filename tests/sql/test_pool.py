@@ -234,13 +234,45 @@ def test_a_lost_connection_retries_a_read_once_but_never_a_write(mysql_db, maria
     assert find_in_sql({"table": "prod", "what": "name"})[0] == "x"
 
 
-def test_a_connection_killed_while_idle_is_replaced_on_borrow(mysql_db, mariadb):
+def idle_connection_killed(mariadb):
     with cursor() as cr:
         first = connection_id(cr)
     kill(mariadb, first)
-    with cursor() as cr:
-        assert connection_id(cr) != first
+    return first
+
+
+def test_a_read_on_a_connection_killed_while_idle_is_run_on_a_new_one(mysql_db, mariadb, caplog):
+    first = idle_connection_killed(mariadb)
+    with caplog.at_level("INFO", logger="inphms.sql"):
+        with cursor() as cr:
+            assert connection_id(cr) != first
+    # the pool handed it out without a look; the read found it lost and ran again
+    assert "retrying a read once" in caplog.text
     assert get_pool().count == 1
+
+
+def test_a_write_on_a_connection_killed_while_idle_is_checked_first(mysql_db, mariadb, caplog):
+    insert_to_sql({"table": "prod", "set": {"name": "x"}})
+    idle_connection_killed(mariadb)
+    with caplog.at_level("INFO", logger="inphms.sql"):
+        assert kic_sql("UPDATE prod SET price = 5")["row_count"] == 1
+    assert "dropping a dead connection" in caplog.text
+    idle_connection_killed(mariadb)
+    with cursor(tx=True) as cr:
+        cr.execute("UPDATE prod SET price = 6")
+    assert find_in_sql({"table": "prod", "what": "price"})[0] == 6
+    assert get_pool().count == 1
+
+
+def test_a_cursor_follows_the_connection_a_nested_one_replaced(mysql_db, mariadb):
+    insert_to_sql({"table": "prod", "set": {"name": "x"}})
+    idle_connection_killed(mariadb)
+    with cursor() as outer:
+        with cursor() as inner:
+            inner.execute("UPDATE prod SET price = 7")
+        outer.execute("UPDATE prod SET note = 'after'")
+    w = kic_sql("SELECT price, note FROM prod")[0]
+    assert (w["price"], w["note"]) == (7, "after")
 
 
 def test_errors_name_the_statement_never_the_password(db):

@@ -62,6 +62,7 @@ class Lease:
         self.broken = True
         self.conn = self.engine.connect()
         self.broken = False
+        self.checked = True     # just opened
 
     def fail(self, query, exc):
         """Turn a driver error into SqlError, marking a lost connection broken."""

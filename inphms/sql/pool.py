@@ -3,12 +3,12 @@
 ``borrow()`` hands out an idle connection after checking it is still alive
 (see each engine's ``alive``), or opens a new one while fewer than
 ``maxconn`` exist, or waits for one to come back (first come, first
-served).  A dead connection is
-closed and replaced on the spot, so the pool recovers by itself after the
-database server restarts.  ``borrow(look=False)`` leaves out the look at a
-recently used connection's socket, for a caller that looks later, before a
-statement that could not be retried (``cursor.Lease.check``).  ``close()`` closes the idle connections at once
-and every borrowed one when it comes back.
+served).  A dead connection is closed and replaced on the spot, so the
+pool recovers by itself after the database server restarts.
+``borrow(look=False)`` leaves out the look at a recently used connection's
+socket, for a caller that looks later, before a statement that could not
+be retried (``cursor.Lease.check``).  ``close()`` closes the idle
+connections at once and every borrowed one when it comes back.
 """
 import collections
 import logging

@@ -40,11 +40,11 @@ def short(query, size=500):
 class Lease:
     """A connection borrowed from the pool for one outermost ``cursor()``."""
 
-    def __init__(self, pool, conn, checked=True):
+    def __init__(self, pool, conn):
         self.pool = pool
         self.engine = pool.engine
         self.conn = conn
-        self.checked = checked  # alive as far as anyone knows since the borrow
+        self.checked = False    # the pool hands it out unlooked; True once known alive
         self.in_tx = False
         self.broken = False
 
@@ -192,7 +192,7 @@ class Scope:
         lease = getattr(local, "lease", None)
         if lease is None:
             pool = get_pool()
-            lease = Lease(pool, pool.borrow(look=False), checked=False)
+            lease = Lease(pool, pool.borrow(look=False))
             local.lease = lease
             self.outer = True
         self.lease = lease

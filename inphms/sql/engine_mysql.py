@@ -18,7 +18,7 @@ from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
 from pymysql.protocol import FieldDescriptorPacket, MysqlPacket
 
 from ..patch_gevent import original
-from .answer_wait import AnswerWait, on_this_machine
+from .answer_wait import AnswerWait, loopback, on_this_machine
 from .errors import SqlError
 
 # Errors after which a connection is gone: gone away, lost, killed, shutting down.
@@ -99,13 +99,14 @@ class Connection(pymysql.connections.Connection):
         # Read as a plain packet (errors are raised as ever), parse only bytes
         # not seen before. A parsed column is only read afterwards, so one
         # object serves every result with that column.
-        key = (self.encoding, super()._read_packet().get_all_data())
+        raw = super()._read_packet().get_all_data()
+        key = (self.encoding, raw)
         columns = Connection.columns
         column = columns.get(key)
         if column is None:
             if len(columns) >= MAX_COLUMNS:
                 columns.clear()
-            column = columns[key] = FieldDescriptorPacket(key[1], self.encoding)
+            column = columns[key] = FieldDescriptorPacket(raw, self.encoding)
         return column
 
     def await_answer(self):
@@ -127,9 +128,6 @@ def wait_for_answers(seconds):
 CONVERSIONS = dict(pymysql.converters.conversions)
 CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = number
 CONVERSIONS[FIELD_TYPE.DECIMAL] = number
-
-
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class MysqlEngine:
@@ -157,7 +155,7 @@ class MysqlEngine:
         else:
             params["host"] = v["db_host"]
             params["port"] = int(v["db_port"])
-        if v["db_host"].startswith("/") or v["db_host"] in LOCAL_HOSTS:
+        if v["db_host"].startswith("/") or v["db_host"] == "localhost" or loopback(v["db_host"]):
             # PyMySQL would build a TLS context for every connection (about
             # 50 ms of CPU) to try TLS; on this machine's loopback it buys nothing
             params["ssl_disabled"] = True

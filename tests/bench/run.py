@@ -37,7 +37,10 @@ alternating order, and the table shows the medians.  So slow drifts of the
 machine or of the database (the api's writes change it as the run goes on)
 hit inphms and its reference alike.  The CGI reference gets one long run
 per connection count, and the run waits until Apache has finished the
-scripts wrk left behind before it goes on.  RSS is VmRSS from /proc/<pid>/status of the
+scripts wrk left behind before it goes on; its requests/s are connections
+divided by the mean duration of its requests, from its own log
+(``SteadyRate``: wrk's count leaves out the request each connection still
+waits for when the run ends, which is seconds of work for CGI).  RSS is VmRSS from /proc/<pid>/status of the
 server and all its children after the last run of each endpoint.  CPU us/req
 is the CPU time (user + system, /proc/<pid>/stat) the server's processes used
 during a wrk run divided by the answers wrk counted, DB us/req the same for
@@ -296,7 +299,7 @@ class Contender:
     """One server of the run: what it answers and what it is compared with."""
 
     def __init__(self, label, procs, service, endpoints, pair=None, timeout=10, show_rss=True,
-                 seconds=0, reps=0, busy_marker=None):
+                 seconds=0, reps=0, busy_marker=None, timing_log=None):
         self.label = label
         self.procs = procs                  # as shown in the table
         self.service = service
@@ -307,6 +310,7 @@ class Contender:
         self.seconds = seconds              # length of its runs when not --seconds
         self.reps = reps                    # number of its runs when not --reps
         self.busy_marker = busy_marker      # cmdline of work still running after wrk has gone
+        self.timing_log = timing_log        # its log of request durations (SteadyRate)
 
 
 # HTTP checks
@@ -625,7 +629,8 @@ def cgi_contender(ctx, service, site):
     seconds = CGI_SECONDS_QUICK if ctx.args.quick else CGI_SECONDS
     return Contender("flyton cgi", "per req", service, {"dashboard": "dashboard"}, timeout=120,
                      show_rss=False, seconds=max(seconds, ctx.args.seconds), reps=1,
-                     busy_marker=os.path.join(site.cgi_bin, "p").encode())
+                     busy_marker=os.path.join(site.cgi_bin, "p").encode(),
+                     timing_log=site.timing_log)
 
 
 def measure_all(ctx):
@@ -656,17 +661,24 @@ def measure_all(ctx):
                         continue
                     path, script = target(ctx, c.endpoints[group])
                     cpu = CpuMeter(ctx, c)
+                    steady = SteadyRate(c.timing_log) if c.timing_log else None
                     r = wrk(c.service.port, path, conns, c.seconds or args.seconds, script, c.timeout)
                     cpu.add_to(r)
                     runs[c.label].append(r)
+                    if steady:
+                        steady.stop()
                     wait_idle(c)
+                    if steady:
+                        steady.add_to(r, conns)
             for c in players:
                 row = summarize(runs[c.label])
                 row.update(server=c.label, procs=c.procs, endpoint=c.endpoints[group], conns=conns,
                            pair=c.pair.get(group), rss=c.service.rss() if c.show_rss else [])
                 ctx.rows.append(row)
+                counted = (f" (wrk counted {row['counted_rps']:,.1f})"
+                           if "counted_rps" in row else "")
                 say(f"   {c.label} {row['endpoint']} c{conns}: " + (row.get("error") or
-                    f"{row['rps']:,.0f} req/s p50 {row['p50']:.1f} ms p99 {row['p99']:.1f} ms "
+                    f"{row['rps']:,.0f} req/s{counted} p50 {row['p50']:.1f} ms p99 {row['p99']:.1f} ms "
                     f"errors {row['errors']} cpu {fmt_us(row.get('cpu_us'))}+{fmt_us(row.get('db_us'))} us "
                     f"rss {fmt_rss(row['rss'])}"))
 
@@ -697,6 +709,53 @@ class CpuMeter:
         for key, before, after in zip(("cpu_us", "db_us"), self.start, self.read()):
             if before is not None:
                 r[key] = (after - before) * 1e6 / r["requests"]
+
+
+class SteadyRate:
+    """A slow server's requests/s over one wrk run, from its own log of request durations.
+
+    wrk divides the answers it counted by the run's length, and leaves out
+    the requests still running when it stops: one per connection.  For a
+    server that answers in milliseconds that is nothing; for Flyton CGI, at
+    1-5 s a request, it is 2-8 % of a 30 s run's work, and the figure jumps
+    with where the end of the run falls between answers.  Every connection
+    always waits for one answer (wrk sends the next at once), so the server
+    finishes connections / mean duration requests a second (Little's law);
+    the mean is taken over the requests that began and ended within the run.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = os.path.getsize(path) if os.path.exists(path) else 0
+        self.began_us = time.time() * 1e6
+        self.ended_us = None
+
+    def stop(self):
+        self.ended_us = time.time() * 1e6
+
+    def durations(self):
+        """Durations (us) of the requests logged since, that began and ended within the run."""
+        found = []
+        if not os.path.exists(self.path):
+            return found
+        with open(self.path) as handle:
+            handle.seek(self.offset)
+            for line in handle:
+                fields = line.split()
+                if len(fields) != 2 or not all(f.isdigit() for f in fields):
+                    continue
+                end, took = int(fields[0]), int(fields[1])
+                if end - took >= self.began_us and end <= self.ended_us:
+                    found.append(took)
+        return found
+
+    def add_to(self, r, conns):
+        """Put the steady rate in r["rps"] (wrk's count kept in "counted_rps"); too few: unchanged."""
+        durations = self.durations()
+        if "error" in r or len(durations) < conns:
+            return
+        r["counted_rps"] = r["rps"]
+        r["rps"] = conns * 1e6 / statistics.mean(durations)
 
 
 def wait_idle(c, limit=180):
@@ -737,7 +796,7 @@ def summarize(runs):
            "requests": sum(r["requests"] for r in good),
            "errors": sum(r["errors"] for r in good) + sum(1 for r in runs if "error" in r),
            "runs": len(good)}
-    for key in ("cpu_us", "db_us"):
+    for key in ("cpu_us", "db_us", "counted_rps"):
         values = [r[key] for r in good if key in r]
         if values:
             row[key] = statistics.median(values)
@@ -1067,6 +1126,16 @@ def versions():
     return ", ".join(parts)
 
 
+def cgi_rate_note(ctx):
+    """How the CGI reference's requests/s were found, with wrk's own count beside them."""
+    counted = [f"c{r['conns']} {r['counted_rps']:.1f}" for r in ctx.rows
+               if r.get("server") == "flyton cgi" and "counted_rps" in r]
+    if not counted:
+        return "requests/s as wrk counted them"
+    return ("requests/s = connections / mean duration of the requests its log shows within "
+            "the run (wrk counted " + ", ".join(counted) + ")")
+
+
 def report(ctx, began):
     a = ctx.args
     lines = [f"machine: {machine()}",
@@ -1077,7 +1146,7 @@ def report(ctx, began):
              f"(the hello-worlds answer as many); total {time.monotonic() - began:.0f} s; "
              f"load average {ctx.load_start} at the start, {load_average()} at the end; "
              f"CPU time stolen by the host (steal) {stolen_share(ctx.cpu_start)} of the run",
-             f"flyton cgi: {ctx.cgi_how}",
+             f"flyton cgi: {ctx.cgi_how}; {cgi_rate_note(ctx)}",
              "procs: serving processes (+m = gunicorn's master); inphms threaded and evented are paired with "
              f"{flask_label(1)}, workers2 with {flask_label(2)}",
              "",

@@ -70,6 +70,8 @@ def test_quick_run_prints_the_table(tmp_path):
             assert row["compared with"] in ("flask 1w x 8t", "hello gunicorn 1w x 8t"), row
             assert number(row["RSS MB"]) > 0, row
     assert "machine: " in text and "cpus" in text
+    # the CGI reference's rate came from its log of request durations (SteadyRate)
+    assert re.search(r"^flyton cgi: .*mean duration .*\(wrk counted c16 [\d.]+\)$", text, re.M), text
     goals = text.split("goals:", 1)[1]
     assert "inphms threaded (paired with gunicorn 1 worker x 8 threads)" in goals
     assert "inphms threaded1 (paired with gunicorn 1 worker x 8 threads)" in goals

@@ -6,10 +6,12 @@
 ``apache_command`` writes a config of its own (no /etc/apache2 file is read
 or changed): Listen on 127.0.0.1 only, ``ScriptAlias /cgi-bin/`` to the
 folder holding ``p`` (so the URL is the same as inphms's ``/cgi-bin/p``),
-Debian's default event MPM sizes and keep-alive, and the database passed
-with ``SetEnv``.  Started as root, Apache runs its children as ``www-data``,
-so the script's interpreter must be one that user can run with PyMySQL
-(Debian's ``/usr/bin/python3`` with ``python3-pymysql``).
+Debian's default event MPM sizes and keep-alive, the database passed
+with ``SetEnv``, and a log of when each request ended and how long it took
+(``timing_log``: "END_US DURATION_US" per line, which run.py reads).
+Started as root, Apache runs its children as ``www-data``, so the script's
+interpreter must be one that user can run with PyMySQL (Debian's
+``/usr/bin/python3`` with ``python3-pymysql``).
 When apache2 is missing, ``runner_command`` gives the standard-library CGI
 runner of runner.py instead (one process per request all the same).
 """
@@ -76,6 +78,7 @@ class CgiSite:
         self.cgi_bin = os.path.join(self.base, "cgi-bin")
         self.db_env = dict(db_env)
         self.why_not_apache = ""
+        self.timing_log = os.path.join(self.base, "timing.log")
 
     def install(self, python):
         """cgi-bin/p (p.py with ``python`` as interpreter) and reference_app.py, world-readable."""
@@ -129,6 +132,10 @@ class CgiSite:
 
     def apache_config(self, port, modules, user):
         loads = "".join(f"LoadModule {m}_module {modules}/mod_{m}.so\n" for m in NEEDED)
+        if os.path.exists(os.path.join(modules, "mod_log_config.so")):
+            # built into Debian's apache2, a module elsewhere
+            loads += ("<IfModule !log_config_module>\n"
+                      f"LoadModule log_config_module {modules}/mod_log_config.so\n</IfModule>\n")
         env = "".join(f'SetEnv {k} "{v}"\n' for k, v in self.db_env.items())
         run_as = f"User {user}\nGroup {user}\n" if os.geteuid() == 0 else ""
         return f"""# private Apache of the inphms benchmark (tests/bench/cgi/apache.py)
@@ -138,7 +145,9 @@ Listen 127.0.0.1:{port}
 PidFile "{self.base}/apache.pid"
 ErrorLog "{self.base}/apache-error.log"
 LogLevel warn
-{loads}{run_as}ScriptSock "{self.base}/cgid.sock"
+{loads}LogFormat "%{{end:usec}}t %D" timing
+CustomLog "{self.timing_log}" timing
+{run_as}ScriptSock "{self.base}/cgid.sock"
 Timeout 300
 KeepAlive On
 MaxKeepAliveRequests 100
@@ -161,7 +170,7 @@ ScriptAlias /cgi-bin/ "{self.cgi_bin}/"
         """(command, label) of the standard-library CGI runner (runner.py)."""
         self.install(sys.executable)
         cmd = [sys.executable, os.path.join(HERE, "runner.py"), "--port", str(port),
-               "--cgi-bin", self.cgi_bin]
+               "--cgi-bin", self.cgi_bin, "--timing-log", self.timing_log]
         return cmd, "stdlib CGI runner (no Apache: " + (self.why_not_apache or "not asked") + ")"
 
     def env(self):

@@ -1,18 +1,22 @@
 """A CGI runner from the standard library, for machines without Apache.
 
-    python tests/bench/cgi/runner.py --port PORT --cgi-bin FOLDER
+    python tests/bench/cgi/runner.py --port PORT --cgi-bin FOLDER [--timing-log FILE]
 
 Like Apache's mod_cgi, every request to ``/cgi-bin/<name>`` starts the
 script ``FOLDER/<name>`` as a new process with the CGI/1.1 environment, the
 request body on its standard input, and sends back what it prints (its
 ``Status:`` header as the status line).  HTTP/1.1 with keep-alive, one
-thread per connection.  It serves 127.0.0.1 only.
+thread per connection.  It serves 127.0.0.1 only.  ``--timing-log`` gets a
+line per request, as Apache's log of apache.py: when it ended and how long
+it took, in microseconds ("END_US DURATION_US").
 """
 import argparse
 import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -21,9 +25,16 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 class CgiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     cgi_bin = ""
+    timing_log = None
+    timing_lock = threading.Lock()
 
     def do_GET(self):
+        started = time.perf_counter()
         self.run_script()
+        if self.timing_log:
+            took = time.perf_counter() - started
+            with self.timing_lock, open(self.timing_log, "a") as handle:
+                handle.write(f"{int(time.time() * 1e6)} {int(took * 1e6)}\n")
 
     do_POST = do_GET
 
@@ -102,8 +113,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cgi-bin", required=True)
+    parser.add_argument("--timing-log", help="a line per request: END_US DURATION_US")
     args = parser.parse_args()
     CgiHandler.cgi_bin = os.path.abspath(args.cgi_bin)
+    CgiHandler.timing_log = args.timing_log
     server = Server(("127.0.0.1", args.port), CgiHandler)
     try:
         server.serve_forever()

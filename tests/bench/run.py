@@ -40,8 +40,9 @@ per connection count, and the run waits until Apache has finished the
 scripts wrk left behind before it goes on; its requests/s are connections
 divided by the mean duration of its requests, from its own log
 (``SteadyRate``: wrk's count leaves out the request each connection still
-waits for when the run ends, which is seconds of work for CGI).  RSS is VmRSS from /proc/<pid>/status of the
-server and all its children after the last run of each endpoint.  CPU us/req
+waits for when the run ends, which is seconds of work for CGI).  RSS is
+VmRSS from /proc/<pid>/status of the server and all its children after the
+last run of each endpoint.  CPU us/req
 is the CPU time (user + system, /proc/<pid>/stat) the server's processes used
 during a wrk run divided by the answers wrk counted, DB us/req the same for
 mariadbd; the median of the runs.  The machine is shared by the server,
@@ -663,10 +664,10 @@ def measure_all(ctx):
                     cpu = CpuMeter(ctx, c)
                     steady = SteadyRate(c.timing_log) if c.timing_log else None
                     r = wrk(c.service.port, path, conns, c.seconds or args.seconds, script, c.timeout)
-                    cpu.add_to(r)
-                    runs[c.label].append(r)
                     if steady:
                         steady.stop()
+                    cpu.add_to(r)
+                    runs[c.label].append(r)
                     wait_idle(c)
                     if steady:
                         steady.add_to(r, conns)

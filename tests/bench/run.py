@@ -752,8 +752,10 @@ class SteadyRate:
 
     def add_to(self, r, conns):
         """Put the steady rate in r["rps"] (wrk's count kept in "counted_rps"); too few: unchanged."""
+        if "error" in r:
+            return
         durations = self.durations()
-        if "error" in r or len(durations) < conns:
+        if len(durations) < conns:
             return
         r["counted_rps"] = r["rps"]
         r["rps"] = conns * 1e6 / statistics.mean(durations)
@@ -1127,14 +1129,20 @@ def versions():
     return ", ".join(parts)
 
 
-def cgi_rate_note(ctx):
-    """How the CGI reference's requests/s were found, with wrk's own count beside them."""
-    counted = [f"c{r['conns']} {r['counted_rps']:.1f}" for r in ctx.rows
-               if r.get("server") == "flyton cgi" and "counted_rps" in r]
+def cgi_line(ctx):
+    """What ran as the CGI reference and how its requests/s were found."""
+    rows = [r for r in ctx.rows if r.get("server") == "flyton cgi" and "error" not in r]
+    if not rows:
+        return f"flyton cgi: {ctx.cgi_how}"
+    counted = [f"c{r['conns']} {r['counted_rps']:.1f}" for r in rows if "counted_rps" in r]
     if not counted:
-        return "requests/s as wrk counted them"
-    return ("requests/s = connections / mean duration of the requests its log shows within "
-            "the run (wrk counted " + ", ".join(counted) + ")")
+        return f"flyton cgi: {ctx.cgi_how}; requests/s as wrk counted them"
+    line = (f"flyton cgi: {ctx.cgi_how}; requests/s = connections / mean duration of the "
+            "requests its log shows within the run (wrk counted " + ", ".join(counted) + ")")
+    short = [f"c{r['conns']}" for r in rows if "counted_rps" not in r]
+    if short:
+        line += f"; too few logged for {', '.join(short)}: wrk's count"
+    return line
 
 
 def report(ctx, began):
@@ -1147,7 +1155,7 @@ def report(ctx, began):
              f"(the hello-worlds answer as many); total {time.monotonic() - began:.0f} s; "
              f"load average {ctx.load_start} at the start, {load_average()} at the end; "
              f"CPU time stolen by the host (steal) {stolen_share(ctx.cpu_start)} of the run",
-             f"flyton cgi: {ctx.cgi_how}; {cgi_rate_note(ctx)}",
+             cgi_line(ctx),
              "procs: serving processes (+m = gunicorn's master); inphms threaded and evented are paired with "
              f"{flask_label(1)}, workers2 with {flask_label(2)}",
              "",

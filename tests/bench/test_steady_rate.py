@@ -7,6 +7,7 @@ Apache's ``LogFormat "%{end:usec}t %D"`` (and cgi/runner.py) write it.
 """
 import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 SPEC = importlib.util.spec_from_file_location("bench_run", Path(__file__).with_name("run.py"))
 run = importlib.util.module_from_spec(SPEC)
@@ -73,3 +74,15 @@ def test_a_failed_run_stays_failed(tmp_path):
     r = {"error": "wrk failed"}
     steady.add_to(r, 4)
     assert r == {"error": "wrk failed"}
+
+
+def test_the_report_says_how_each_cgi_figure_was_found():
+    def line(how, rows):
+        return run.cgi_line(SimpleNamespace(cgi_how=how, rows=rows))
+    assert line("not run", [{"server": "inphms threaded", "conns": 16}]) == "flyton cgi: not run"
+    both = line("apache2", [{"server": "flyton cgi", "conns": 16, "counted_rps": 11.25},
+                            {"server": "flyton cgi", "conns": 64}])
+    assert "mean duration" in both and "wrk counted c16 11.2" in both
+    assert both.endswith("too few logged for c64: wrk's count")
+    assert line("runner", [{"server": "flyton cgi", "conns": 16}]).endswith(
+        "requests/s as wrk counted them")

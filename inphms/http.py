@@ -63,7 +63,10 @@ class HTTPRequest:
     """werkzeug's Request, limited in size, with an environ fit for addon code."""
 
     def __init__(self, environ):
-        wrapped = werkzeug.wrappers.Request(environ)
+        # populate_request=False: werkzeug would put the Request in its own
+        # environ, a reference cycle that outlives every request until the
+        # garbage collector finds it (see Request below)
+        wrapped = werkzeug.wrappers.Request(environ, populate_request=False)
         wrapped.max_content_length = config["limit_request"] or None
         wrapped.max_form_memory_size = config["limit_request"] or None
         self.wrapped = wrapped
@@ -85,7 +88,14 @@ class HTTPRequest:
 
 
 class Request:
-    """One request as dispatchers and addon tools see it."""
+    """One request as dispatchers and addon tools see it.
+
+    Nothing a request makes may refer back to it in a cycle: the dispatcher
+    refers to the request, never the other way.  A cycle per request keeps
+    every object of the request alive until the garbage collector's next
+    pass, which then runs every few dozen requests and, in its oldest
+    generation, stops the whole process for milliseconds.
+    """
 
     def __init__(self, app, httprequest, dispatcher_class):
         self.app = app                 # the Application serving it
@@ -93,10 +103,10 @@ class Request:
         self.ses = ""            # the session token of the request
         self.session = {}        # data["s"]: the session's data with my_user_id
         self.answer = None       # the API answer set by api_ok() / api_err()
-        self.dispatcher = dispatcher_class(self)
+        self.dispatcher_class = dispatcher_class
 
     def dispatch(self):
-        return self.dispatcher.dispatch()
+        return self.dispatcher_class(self).dispatch()
 
 
 class Answer:

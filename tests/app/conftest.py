@@ -4,6 +4,9 @@ import shutil
 
 import pytest
 
+from inphms import http
+from inphms.config import configmanager
+from inphms.modules import module
 from tests.support.server import InphmsProcess
 
 ADDONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "addons")
@@ -14,6 +17,15 @@ def copy_addons(workdir):
     shutil.copytree(ADDONS, target, symlinks=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
     return target
+
+
+def application_in_process(workdir):
+    """An Application of this process serving the test addons (copied into ``workdir``)."""
+    cfg = configmanager()
+    cfg.parse_config(["--addons-path", copy_addons(workdir), "--data-dir", str(workdir)])
+    app = http.Application()
+    app.setup(module.load_addons(cfg))
+    return app
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Whatever a request builds must go when its last reference goes.  Objects
 caught in a cycle wait for the garbage collector instead: with one cycle
 per request its youngest generation ran every few dozen requests under
-load, and its oldest stopped the whole process for up to 16 ms (all
+load, and its oldest stopped the whole process for 15-36 ms at a time (all
 greenlets of an evented server at once).  The collector is told to keep
 what it finds (``DEBUG_SAVEALL``), so a cycle shows up as ``gc.garbage``.
 """
@@ -14,10 +14,7 @@ import socket
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from inphms import http
-from inphms.config import configmanager
-from inphms.modules import module
-from tests.app.conftest import copy_addons
+from tests.app.conftest import application_in_process
 from tests.support import inprocess
 
 REQUESTS = 20
@@ -35,11 +32,7 @@ CASES = [
 
 @pytest.fixture
 def app(tmp_path):
-    cfg = configmanager()
-    cfg.parse_config(["--addons-path", copy_addons(tmp_path), "--data-dir", str(tmp_path)])
-    application = http.Application()
-    application.setup(module.load_addons(cfg))
-    return application
+    return application_in_process(tmp_path)
 
 
 def cycles_left_by(send, count=REQUESTS):

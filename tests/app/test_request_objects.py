@@ -5,10 +5,8 @@ import pytest
 from werkzeug.test import Client
 
 from inphms import http
-from inphms.config import configmanager
 from inphms.dispatchers import Dispatcher, dispatchers
-from inphms.modules import module
-from tests.app.conftest import copy_addons
+from tests.app.conftest import application_in_process
 
 
 def test_dispatchers_join_the_registry_by_subclassing():
@@ -33,11 +31,7 @@ def test_dispatchers_join_the_registry_by_subclassing():
 
 @pytest.fixture
 def client(tmp_path):
-    cfg = configmanager()
-    cfg.parse_config(["--addons-path", copy_addons(tmp_path), "--data-dir", str(tmp_path)])
-    app = http.Application()
-    app.setup(module.load_addons(cfg))
-    return Client(app)
+    return Client(application_in_process(tmp_path))
 
 
 def test_stack_is_popped_even_when_the_page_raises(client):

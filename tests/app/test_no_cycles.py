@@ -9,12 +9,12 @@ what it finds (``DEBUG_SAVEALL``), so a cycle shows up as ``gc.garbage``.
 """
 import collections
 import gc
-import socket
 
 import pytest
 from werkzeug.test import EnvironBuilder
 
 from tests.app.conftest import application_in_process
+from tests.runtime.test_http11 import Wire
 from tests.support import inprocess
 
 REQUESTS = 20
@@ -69,26 +69,14 @@ def test_the_application_leaves_no_cycle(app, method, path, body, status):
     assert cycles_left_by(lambda: call(app, method, path, body)) == {}
 
 
-def read_answer(sock):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
-    head, rest = data.split(b"\r\n\r\n", 1)
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                  if line.lower().startswith(b"content-length:"))
-    while len(rest) < length:
-        rest += sock.recv(65536)
-    return head.split(b"\r\n")[0]
-
-
 @pytest.mark.parametrize("path", ["/cgi-bin/p?rpage=pubpage", "/lib/kicdev.server.js"])
 def test_the_threaded_server_leaves_no_cycle(app, path):
     server = inprocess.serve(app)
     try:
-        with inprocess.connect(server, 10) as sock:
+        with Wire(server.server_address[1]) as wire:
             def send():
-                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-                assert read_answer(sock) == b"HTTP/1.1 200 OK"
+                wire.send(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                assert wire.answer().status == 200
             assert cycles_left_by(send) == {}
     finally:
         inprocess.close(server)

@@ -10,8 +10,6 @@ python3-pymysql) for the CGI row, else run.py uses its standard-library runner
 (with both installed, as ``bash tests/run`` does, the row must come from Apache).
 """
 import importlib.util
-import os
-import pwd
 import re
 import shutil
 import subprocess
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.cgi.apache import APACHE_USER, find_apache, find_modules, python_for
+from tests.bench.cgi.apache import apache_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "tests" / "bench" / "run.py"
@@ -40,17 +38,6 @@ def table_rows(text):
     lines = [x for x in text.splitlines() if x.startswith("|")]
     head = [c.strip() for c in lines[0].strip("|").split("|")]
     return [dict(zip(head, (c.strip() for c in x.strip("|").split("|")))) for x in lines[2:]]
-
-
-def apache_can_run_the_cgi_script():
-    """Apache with mod_cgid, and a Python with PyMySQL its children's user can run.
-
-    Debian's apache2 and python3-pymysql, which bash tests/run installs.
-    """
-    if not (find_apache() and find_modules()):
-        return False
-    user = APACHE_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-    return python_for(user) is not None
 
 
 def number(text):
@@ -86,8 +73,9 @@ def test_quick_run_prints_the_table(tmp_path):
             assert row["compared with"] in ("flask 1w x 8t", "hello gunicorn 1w x 8t"), row
             assert number(row["RSS MB"]) > 0, row
     assert "machine: " in text and "cpus" in text
-    if apache_can_run_the_cgi_script():
-        # the reference docs/performance.md names, not the stdlib fallback
+    if apache_parts()[0] is not None:
+        # Apache could run the script (bash tests/run installs apache2 and
+        # python3-pymysql): the reference docs/performance.md names, not the fallback
         assert re.search(r"^flyton cgi: apache2 ", text, re.M), text
     # the CGI reference's rate came from its log of request durations (SteadyRate)
     assert re.search(r"^flyton cgi: .*mean duration .*\(wrk counted c16 [\d.]+\)$", text, re.M), text

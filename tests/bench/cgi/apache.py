@@ -71,6 +71,27 @@ def python_for(user):
     return None
 
 
+def apache_parts():
+    """((apache, modules, user, python), "") when Apache can run the script here, else (None, why).
+
+    ``user`` is the user of Apache's children, ``python`` an interpreter
+    that user can run with PyMySQL.
+    """
+    apache, modules = find_apache(), find_modules()
+    if not apache or not modules:
+        return None, "apache2 (with mod_cgid) is not installed"
+    user = APACHE_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return None, f"no user {user} for Apache's children"
+    python = python_for(user)
+    if python is None:
+        return None, (f"no Python with PyMySQL that user {user} can run "
+                      "(Debian: apt-get install python3-pymysql)")
+    return (apache, modules, user, python), ""
+
+
 class CgiSite:
     def __init__(self, base, db_env, top=None):
         self.base = os.path.abspath(base)
@@ -102,21 +123,10 @@ class CgiSite:
 
     def apache_command(self, port):
         """(command, label) to run Apache in the foreground, or None (reason in why_not_apache)."""
-        apache, modules = find_apache(), find_modules()
-        if not apache or not modules:
-            self.why_not_apache = "apache2 (with mod_cgid) is not installed"
+        parts, self.why_not_apache = apache_parts()
+        if parts is None:
             return None
-        user = APACHE_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-        try:
-            pwd.getpwnam(user)
-        except KeyError:
-            self.why_not_apache = f"no user {user} for Apache's children"
-            return None
-        python = python_for(user)
-        if python is None:
-            self.why_not_apache = (f"no Python with PyMySQL that user {user} can run "
-                                   "(Debian: apt-get install python3-pymysql)")
-            return None
+        apache, modules, user, python = parts
         script = self.install(python)
         try:
             subprocess.run([python, "-c", f"open({script!r}).close()"], preexec_fn=as_user(user),

@@ -161,6 +161,8 @@ class MariaDB:
                f"--init-file={self.init_file}", "--skip-name-resolve",
                "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
                "--innodb-buffer-pool-size=128M", "--max-connections=1000", "--skip-log-bin",
+               # room for a result row over 16 MiB, which MariaDB sends in two packets
+               "--max-allowed-packet=64M",
                f"--innodb-flush-log-at-trx-commit={1 if self.durable else 2}"] + self.user_args()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)

@@ -90,10 +90,9 @@ def read_payload(conn):
             size = head[0] | head[1] << 8 | head[2] << 16
             number = head[3]
             if number != conn._next_seq_id:
-                conn._force_close()
                 if number == 0:
-                    # MariaDB's goodbye when it shuts down comes numbered 0
-                    raise err.OperationalError(CR.CR_SERVER_LOST, "Lost connection to MySQL server during query")
+                    raise lost(conn)    # MariaDB's goodbye when it shuts down comes numbered 0
+                conn._force_close()
                 raise err.InternalError(f"Packet sequence number wrong - got {number} expected {conn._next_seq_id}")
             conn._next_seq_id = (number + 1) & 0xFF
             body = read(size)

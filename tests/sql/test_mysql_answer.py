@@ -189,3 +189,14 @@ def test_a_read_whose_answer_is_cut_short_runs_again(mysql_db):
         threading.Timer(0.3, sock.shutdown, (socket.SHUT_RDWR,)).start()
         assert cr.execute("SELECT SLEEP(1) AS s, 'again' AS t").fetchall()[0]["t"] == "again"
         assert cr.conn._sock is not sock
+
+
+def test_a_connection_idle_while_the_server_restarts_is_lost(mysql_db, mariadb):
+    """MariaDB closes idle connections when it shuts down: the next answer is cut short."""
+    conn = get_engine().connect()
+    assert run(conn, "SELECT 1")[2] == ((1,),)
+    mariadb.restart()
+    with pytest.raises(pymysql.err.OperationalError) as info:
+        run(conn, "SELECT 1")
+    assert info.value.args[0] == 2013 and conn._sock is None
+    assert kic_sql("SELECT 2 AS n")[0]["n"] == 2

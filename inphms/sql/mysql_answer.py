@@ -15,11 +15,13 @@ PyMySQL's own:
   bytes every time a statement runs: their parsed form (PyMySQL's field
   objects, ``description`` and per-column decoders) is kept per connection,
   keyed by those bytes;
-- each row's values are cut out of its packet in one loop.
+- each row's values are cut out of its packet in one loop;
+- a packet over 16 MiB (sent as several) is joined as PyMySQL joins it.
 
-Anything else (an OK answer to a write, an error, LOAD DATA LOCAL, a result
-too long for one packet, more result sets, an unbuffered cursor) is handed
-to PyMySQL's own code, which reads from the same position.
+Anything else (an OK answer to a write, an error as the first packet, LOAD
+DATA LOCAL, 251 columns or more, the second result set of a procedure, an
+unbuffered cursor) is handed to PyMySQL's own code, which reads on from the
+same position.
 """
 from pymysql import err
 from pymysql.connections import MAX_PACKET_LEN, TEXT_TYPES, MySQLResult

@@ -8,7 +8,6 @@ descriptions and counts.
 import datetime
 import socket
 import threading
-import time
 
 import pymysql
 import pytest
@@ -174,12 +173,11 @@ def test_an_answer_cut_short_is_a_lost_connection(pair):
     ours, _ = pair
     timer = threading.Timer(0.3, ours._sock.shutdown, (socket.SHUT_RDWR,))
     timer.start()
-    started = time.monotonic()
+    # an answer that came whole would be a row, not an error
     with pytest.raises(pymysql.err.OperationalError) as info:
         run(ours, "SELECT SLEEP(3)")
     timer.join()
-    assert info.value.args[0] == 2013 and time.monotonic() - started < 2.5
-    assert ours._sock is None
+    assert info.value.args[0] == 2013 and ours._sock is None
 
 
 def test_a_read_whose_answer_is_cut_short_runs_again(mysql_db):

@@ -63,12 +63,12 @@ def run(conn, statement):
 def test_every_answer_reads_as_pymysql_reads_it(pair):
     ours, theirs = pair
     for statement in STATEMENTS:
-        mine = run(ours, statement)
+        mine, want = run(ours, statement), run(theirs, statement)
         assert type(ours._result) is mysql_answer.Answer
         assert type(theirs._result) is not mysql_answer.Answer
-        assert mine == run(theirs, statement), statement[:80]
-        for got, want in zip(mine[2][:3], run(theirs, statement)[2][:3]):
-            assert [type(v) for v in got] == [type(v) for v in want], statement[:80]
+        assert mine == want, statement[:80]
+        for got_row, want_row in zip(mine[2][:3], want[2][:3]):
+            assert [type(v) for v in got_row] == [type(v) for v in want_row], statement[:80]
 
 
 def test_the_values_come_back_as_they_went_in(pair):

@@ -9,9 +9,10 @@ time in Python (the rest: sending the statement, the cursor and the pool).
 result object, so cursors, errors and everything after the read behave as
 PyMySQL's own:
 
-- each packet's payload is taken with two reads of the buffered socket,
-  its sequence number checked and an error packet raised, as PyMySQL's
-  ``_read_packet`` does (``read_payload``);
+- the socket's read timeout is set once an answer, and each packet's
+  payload taken with two reads of the buffered socket, its sequence number
+  checked and an error packet raised, as PyMySQL's ``_read_packet`` does
+  (``read_payload``);
 - the column descriptions of a result (one packet per column) are the same
   bytes every time a statement runs: their parsed form (PyMySQL's field
   objects, ``description`` and per-column decoders) is kept per connection,
@@ -20,8 +21,9 @@ PyMySQL's own:
 - a packet over 16 MiB (sent as several) is joined as PyMySQL joins it.
 
 Anything else (an OK answer to a write, LOAD DATA LOCAL, 251 columns or
-more, the second result set of a procedure, an unbuffered cursor) is handed
-to PyMySQL's own code, which reads on from the same position.
+more, an unbuffered cursor) is handed to PyMySQL's own code, which reads on
+from the same position.  The further result sets of a procedure are read
+here too: PyMySQL asks for each through ``_read_query_result``.
 """
 from pymysql import err
 from pymysql.connections import MAX_PACKET_LEN, TEXT_TYPES, MySQLResult
@@ -74,7 +76,8 @@ def lost(conn, detail=""):
 def set_read_timeout(conn):
     """The socket's timeout for reading, set only when it changes, as PyMySQL 1.2 does.
 
-    PyMySQL 1.1 keeps no ``_current_timeout`` and sets it before every read.
+    PyMySQL 1.1 keeps no ``_current_timeout`` and sets it before every read;
+    here it is set once an answer (``Answer.read``).
     """
     current = getattr(conn, "_current_timeout", NOT_KEPT)
     if current == conn._read_timeout:
@@ -91,7 +94,6 @@ def read_payload(conn):
     reads are PyMySQL's ``_read_bytes`` written out (calling it twice a
     packet cost about 5 of the 20-25 us a lookup this reader saves).
     """
-    set_read_timeout(conn)
     read = conn._rfile.read
     payload = b""
     while True:
@@ -135,6 +137,7 @@ class Answer(MySQLResult):
     def read(self):
         conn = self.connection
         try:
+            set_read_timeout(conn)
             first = read_payload(conn)
             kind = first[0]
             if kind == 0 or kind >= 0xFB or len(first) != 1:

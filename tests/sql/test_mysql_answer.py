@@ -160,12 +160,24 @@ def test_an_error_answer_leaves_the_connection_usable(pair):
         assert run(ours, "SELECT 2")[2] == ((2,),)
 
 
-def test_a_procedure_answer_with_more_results(mysql_db):
+def test_a_procedure_answer_with_more_results(pair):
     kic_sql("CREATE PROCEDURE two_answers() BEGIN SELECT 1 AS a; SELECT 'b' AS b; END")
     rows = kic_sql("CALL two_answers()")
     assert [tuple(r) for r in rows] == [(1,)]
     # the rest of the answer is read before the next statement goes out
     assert kic_sql("SELECT 3 AS c")[0]["c"] == 3
+    # each further result set is read by Answer too, as PyMySQL reads it
+    answers = []
+    for conn in pair:
+        with conn.cursor() as cur:
+            cur.execute("CALL two_answers()")
+            sets = [(cur.description, cur.fetchall())]
+            while cur.nextset():
+                sets.append((cur.description, cur.fetchall()))
+        answers.append(sets)
+    assert type(pair[0]._result) is mysql_answer.Answer
+    assert answers[0] == answers[1]
+    assert [rows for _, rows in answers[0]][:2] == [((1,),), (("b",),)]
 
 
 def test_an_answer_cut_short_is_a_lost_connection(pair):

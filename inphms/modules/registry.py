@@ -1,11 +1,17 @@
 """What the loaded addons offer, indexed once at start-up.
 
-Pages (``client/<app>/<rpage>.py``), APIs (``server/apis/api/api_<x>.py``),
+Pages (``client/<app>/<rpage>.py``), a Flyton tree's apps
+(``client/app/<app>.py`` with ``main(data)``), APIs
+(``server/apis/api/api_<x>.py``),
 static folders (``client/lib``, ``client/pages``) and language folders
 (``client/lang``).  Requests look names up in these dicts, never on disk; a
 later addon's file with the same name overrides an earlier one, and the
 override is logged.  Code modules are imported on first use, once per
 process, under a stable name in ``sys.modules``.
+
+``api_login`` is inphms's (the ``base`` addon's) unless ``flyton_login`` is
+on: a project's own copy would replace the login everybody needs, so it is
+left out, and the start-up log says which one serves.
 """
 import importlib.util
 import logging
@@ -13,6 +19,8 @@ import os
 import re
 import sys
 import threading
+
+from inphms.config import config
 
 _logger = logging.getLogger(__name__)
 
@@ -48,11 +56,12 @@ class CodeFile:
                 self.module = module
         return self.module
 
-    def function(self):
-        """The function named after the file (``dashboard.py`` -> ``dashboard``)."""
-        func = getattr(self.load(), self.name, None)
+    def function(self, name=None):
+        """The function named after the file (``dashboard.py`` -> ``dashboard``), or ``name``."""
+        name = name or self.name
+        func = getattr(self.load(), name, None)
         if not callable(func):
-            raise LookupError(f"{self.path} has no function {self.name}()")
+            raise LookupError(f"{self.path} has no function {name}()")
         return func
 
 
@@ -82,10 +91,12 @@ class Registry:
         self.static = {}       # {"lib"|"pages": [folder, ...] last addon first}
         self.lang_dirs = []    # client/lang folders in loading order
         self.static_owner = {}  # {url: addon name}, only to log overrides
+        self.flyton_apps = {}  # {app: CodeFile} of client/app/<app>.py of a Flyton tree
         for addon in self.addons:
             self.index_addon(addon)
         for prefix in self.static:
             self.static[prefix].reverse()
+        self.log_login()
 
     def index_addon(self, addon):
         client = addon.subpath("client")
@@ -94,8 +105,13 @@ class Registry:
                 folder = os.path.join(client, app)
                 if app in ("lib", "pages", "lang") or not os.path.isdir(folder):
                     continue
+                if addon.flyton and app == "app":
+                    index_code_files(addon, "app", folder, self.flyton_apps, NAME_RE, "Flyton app")
+                    continue
                 index_code_files(addon, "client_" + app, folder, self.pages.setdefault(app, {}), NAME_RE)
+        login = self.apis.get("api_login")
         index_code_files(addon, "api", addon.subpath("server", "apis", "api"), self.apis, API_RE)
+        self.keep_own_login(addon, login)
         for prefix in ("lib", "pages"):
             folder = addon.subpath("client", prefix)
             if os.path.isdir(folder):
@@ -104,6 +120,25 @@ class Registry:
         lang = addon.subpath("client", "lang")
         if os.path.isdir(lang):
             self.lang_dirs.append(lang)
+
+    def keep_own_login(self, addon, before):
+        """An addon's own api_login replaces inphms's only with ``flyton_login`` on."""
+        code = self.apis.get("api_login")
+        if code is before or addon.name == "base" or config["flyton_login"]:
+            return
+        _logger.info("api_login of addon %s (%s) is not served: inphms's login serves "
+                     "(flyton_login = 1 serves the project's own)", addon.name, code.path)
+        if before is None:
+            del self.apis["api_login"]
+            return
+        self.apis["api_login"] = before
+
+    def log_login(self):
+        code = self.apis.get("api_login")
+        if code is None:
+            _logger.warning("login: no api_login is served")
+            return
+        _logger.info("login: api_login of addon %s serves (%s)", code.addon, code.path)
 
     def log_static_overrides(self, addon, prefix, folder):
         """Static files are looked up on disk per request; their overrides are logged here."""
@@ -121,3 +156,7 @@ class Registry:
 
     def api(self, meth):
         return self.apis.get(meth)
+
+    def flyton_app(self, app):
+        """The CodeFile of a Flyton tree's ``client/app/<app>.py``, or None."""
+        return self.flyton_apps.get(app)

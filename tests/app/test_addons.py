@@ -31,6 +31,14 @@ def order(root):
     return [a.name for a in module.loading_order(module.find_addons(cfg))]
 
 
+def test_a_folder_that_is_no_addon_is_skipped_with_a_log_line(tmp_path, caplog):
+    os.makedirs(tmp_path / "notanaddon" / "client")
+    with caplog.at_level("WARNING", logger="inphms.modules.module"):
+        assert "notanaddon" not in order(tmp_path)
+    assert f"folder {tmp_path / 'notanaddon'} on the addons path is skipped: it has no __manifest__.py" \
+        in caplog.text
+
+
 def test_depends_order_after_base_and_web(tmp_path):
     make_addon(tmp_path, "aaa", depends=["zzz"])
     make_addon(tmp_path, "zzz", depends=["web"])

@@ -65,17 +65,17 @@ class CodeFile:
         return func
 
 
-def index_code_files(addon, kind, folder, index, pattern, what=None):
+def index_code_files(addon, kind, folder, index, pattern, what=None, skip=()):
     """Add the ``<name>.py`` files of ``folder`` to ``index`` ({name: CodeFile}).
 
     A name already there (an earlier addon's) is overridden, and that is logged
-    (as ``what``, by default the kind).
+    (as ``what``, by default the kind).  Names in ``skip`` are left out.
     """
     if not os.path.isdir(folder):
         return
     for filename in sorted(os.listdir(folder)):
         name, ext = os.path.splitext(filename)
-        if ext != ".py" or not pattern.match(name):
+        if ext != ".py" or not pattern.match(name) or name in skip:
             continue
         if name in index:
             _logger.info("%s %s of addon %s overrides the one of addon %s",
@@ -109,9 +109,8 @@ class Registry:
                     index_code_files(addon, "app", folder, self.flyton_apps, NAME_RE, "Flyton app")
                     continue
                 index_code_files(addon, "client_" + app, folder, self.pages.setdefault(app, {}), NAME_RE)
-        login = self.apis.get("api_login")
-        index_code_files(addon, "api", addon.subpath("server", "apis", "api"), self.apis, API_RE)
-        self.keep_own_login(addon, login)
+        api_dir = addon.subpath("server", "apis", "api")
+        index_code_files(addon, "api", api_dir, self.apis, API_RE, skip=self.own_login(addon, api_dir))
         for prefix in ("lib", "pages"):
             folder = addon.subpath("client", prefix)
             if os.path.isdir(folder):
@@ -121,17 +120,14 @@ class Registry:
         if os.path.isdir(lang):
             self.lang_dirs.append(lang)
 
-    def keep_own_login(self, addon, before):
-        """An addon's own api_login replaces inphms's only with ``flyton_login`` on."""
-        code = self.apis.get("api_login")
-        if code is before or addon.name == "base" or config["flyton_login"]:
-            return
+    def own_login(self, addon, api_dir):
+        """("api_login",) when the addon's own api_login must not serve (``flyton_login`` off)."""
+        path = os.path.join(api_dir, "api_login.py")
+        if addon.name == "base" or config["flyton_login"] or not os.path.isfile(path):
+            return ()
         _logger.info("api_login of addon %s (%s) is not served: inphms's login serves "
-                     "(flyton_login = 1 serves the project's own)", addon.name, code.path)
-        if before is None:
-            del self.apis["api_login"]
-            return
-        self.apis["api_login"] = before
+                     "(flyton_login = 1 serves the project's own)", addon.name, path)
+        return ("api_login",)
 
     def log_login(self):
         code = self.apis.get("api_login")

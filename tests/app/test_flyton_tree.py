@@ -189,3 +189,19 @@ def test_own_login_with_the_option_and_a_flyton_reload(tmp_path):
         assert by_id(body, "returned") == "reloaded"
     finally:
         server.stop()
+
+
+def test_dev_reload_reloads_a_page_of_the_tree(server_factory, tmp_path):
+    tree = copy_tree(tmp_path)
+    server = server_factory("--dev", "reload", addons_path=tree)
+    add_flyton_user(server, "fly")
+    ses = login(server, "fly", "fly123")["ses"]
+    url = f"/cgi-bin/p?app=start&r=1&ses={ses}"
+    assert by_id(request(server.port, "GET", url)[2].decode(), "flyfoot") == "flyproj footer"
+    server.wait_log("dev reload: watching")
+    path = os.path.join(tree, "client", "app", "admin", "footer.py")
+    with open(path, "w") as handle:
+        handle.write('def footer(data):\n    print("<footer id=flyfoot>changed footer</footer>")\n')
+    server.wait_log("footer.py changed: reloading")
+    server.wait_log("HTTP service", count=2)
+    assert by_id(request(server.port, "GET", url)[2].decode(), "flyfoot") == "changed footer"

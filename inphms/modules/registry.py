@@ -97,6 +97,9 @@ class Registry:
         for prefix in self.static:
             self.static[prefix].reverse()
         self.log_login()
+        if "start" in self.flyton_apps and self.pages.get("admin"):
+            _logger.info("?app=start runs %s (main(data)); the client/admin pages of the addons "
+                         "are served only through it", self.flyton_apps["start"].path)
 
     def index_addon(self, addon):
         client = addon.subpath("client")

@@ -85,6 +85,8 @@ def test_the_start_up_log_tells_what_serves(fly):
                      r"inphms's tools.sql serves", log)
     assert "api_login of addon flyproj" in log and "is not served: inphms's login serves" in log
     assert re.search(r"login: api_login of addon base serves", log)
+    assert re.search(r"\?app=start runs \S+flyproj/client/app/start.py \(main\(data\)\); the client/admin "
+                     r"pages of the addons are served only through it", log)
 
 
 def test_a_base64_sis_logs_in_and_is_rehashed(fly, ses):

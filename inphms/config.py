@@ -96,6 +96,11 @@ OPTIONS = [
            "Common", flags=("--dev",)),
     Option("stop_after_init", "bool", False, "load everything, then exit without serving", "Common"),
     Option("ses_ttl", "int", 86400, "seconds a session may stay idle before it is ended", "Common"),
+    Option("api_no_session", "list", ["api_login", "ping", "api_start_prv"],
+           "API methods that run without a session (Flyton's unsessions), comma separated; "
+           "a module with public = 1 needs none either", "Common"),
+    Option("flyton_login", "bool", False,
+           "serve a project's own server/apis/api/api_login.py instead of inphms's login", "Common"),
     Option("archive_days", "int", 30, "age in days after which inactive ses/logs rows are archived", "Common"),
     # Logging
     Option("logfile", "path", "", "write the log to this file instead of stderr", "Logging"),

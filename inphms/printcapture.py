@@ -4,6 +4,10 @@
 ``capture()``), whatever its thread or greenlet prints goes to that request's
 own buffer; everything else goes to the real stdout.  The buffer is held in a
 ContextVar, which is per thread and, under gevent, per greenlet.
+
+``put()`` adds an object to that buffer between the printed text: Flyton's
+``api_ok()`` answers there, so an API's answer keeps the order in which
+it printed and answered.
 """
 import contextvars
 import io
@@ -39,6 +43,20 @@ class StdoutProxy(io.TextIOBase):
 
     def isatty(self):
         return False
+
+
+def put(item):
+    """Add ``item`` to the current request's buffer; 0 when nothing captures."""
+    buffer = current_buffer.get()
+    if buffer is None:
+        return 0
+    buffer.append(item)
+    return 1
+
+
+def text(buffer):
+    """The printed text of a buffer (without what ``put()`` added)."""
+    return "".join(item for item in buffer if isinstance(item, str))
 
 
 def install():

@@ -1,20 +1,33 @@
 """The API: ``POST /cgi-bin/api?meth=api_x`` (and ``/api``), Flyton's call_server.
 
 The body is ``{"info": {"ses": .., "uses": ..}, "input": {...}}``.  ``meth``
-names ``server/apis/api/api_x.py`` and its function ``api_x(data)``, which
-answers with ``api_ok()`` / ``api_err()`` or returns a dict.  Every answer is
-JSON of one shape::
+names ``server/apis/api/api_x.py`` and its function ``api_x(data)``.  Every
+answer is JSON of one shape, the one Flyton's cgi.py prints::
 
     {"server": {"method": .., "allow": 1|0, "msg": .., ...more, "server_ver": ..}}
 
+The function answers as Flyton code does, in any mix: it prints members of
+that object (``print(',"allow":1')``, ``print(f',"ses":"{s}"')``), calls
+``api_ok()`` / ``api_err()``, or returns a dict; they are merged in the
+order they came, a later key replacing an earlier one (as the browser's
+JSON.parse does with the text cgi.py prints).  Printed text that is not
+such members gives an answer saying so, and a log line naming the function.
+
+Sessions follow cgi.py: the session is ``info.ses`` (the tab's
+sessionStorage).  A method not in ``api_no_session`` (Flyton's
+``unsessions``) and not ``public = 1`` runs only with a live one; without
+it the answer is ``allow 0, sact "out"`` (the browser goes to the login
+page), and a live session named by ``info.uses`` (the URL's) is ended,
+since its tab has lost its storage.
+
 Bad JSON or a missing ``meth``: 400; an unknown method: 404; a body over
-``limit_request``: 413; an exception: 500 — all with that JSON body.  A call
-without a valid session to a module that is not ``public = 1`` gets
-``allow 0, sact "out"`` (status 200) so the browser goes to the login page.
+``limit_request``: 413, all with that JSON body.  An exception in the
+function answers status 200 with ``allow 0`` (Flyton's client throws on
+any other status instead of reading the answer); the traceback goes to the
+log only.
 """
 import json
 import logging
-import traceback
 
 import werkzeug.exceptions
 
@@ -61,30 +74,34 @@ class ApiDispatcher(Dispatcher):
         try:
             return self.call(meth, code, post)
         except Exception:
-            _logger.exception("api %s failed", meth)
-            answer = {"allow": 0, "msg": "internal error", "err": "internal error"}
-            if config["dev_mode"]:
-                answer["trace"] = traceback.format_exc()
-            return self.reply(500, meth, answer)
+            _logger.exception("api %s (%s) failed", meth, code.path)
+            return self.reply(200, meth, {"allow": 0, "msg": "internal error", "err": "internal error"})
 
     def call(self, meth, code, post):
         module = code.load()
         info = post["info"]
-        ses = info.get("ses") or info.get("uses") or ""
-        session = sessions.load(ses)
-        if session is None and not getattr(module, "public", 0):
-            return self.reply(200, meth, {"allow": 0, "err": "session expired or missing",
+        ses = info.get("ses") or ""
+        session = sessions.load(ses) if isinstance(ses, str) else None
+        public = meth in config["api_no_session"] or getattr(module, "public", 0)
+        if session is None and not public:
+            end_stale_session(info.get("uses"))
+            return self.reply(200, meth, {"allow": 0, "err": "method needs login",
                                           "msg": "session expired or missing", "sact": "out"})
         self.request.ses = ses if session is not None else ""
         self.request.session = session or {}
         data = {"par": self.request.httprequest.args.to_dict(), "post": post,
                 "ses": self.request.ses, "s": self.request.session,
                 "user_id": self.request.session.get("my_user_id", 0)}
-        with printcapture.capture():
+        with printcapture.capture() as printed:
             returned = code.function()(data)
-        if self.request.answer is None and isinstance(returned, dict):
-            self.request.answer = {"allow": 1, "msg": "ok", **returned}
-        return self.reply(200, meth, self.request.answer or {"allow": 0, "msg": "no answer"})
+        try:
+            answer = merge_answer(printed, returned)
+        except ValueError as exc:
+            _logger.error("api %s (%s): what it printed is not members of the JSON answer: %s",
+                          meth, code.path, exc)
+            answer = {"allow": 0, "msg": f"{meth} printed text that is not part of a JSON answer",
+                      "err": "bad printed answer"}
+        return self.reply(200, meth, answer)
 
     def reply(self, status, meth, answer):
         server = {"method": meth, **answer, "server_ver": inphms.__version__}
@@ -100,6 +117,64 @@ class ApiDispatcher(Dispatcher):
             response.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
                                  *CORS_HEADERS.items()]
         return response
+
+
+NO_ANSWER = {"allow": 0, "msg": "no answer"}
+
+
+def merge_answer(printed, returned):
+    """The answer from what the function printed, its api_ok/api_err and its return.
+
+    ``printed`` is the capture buffer: text, and the dicts api_ok/api_err
+    put there in their turn.  ValueError when a run of text is not members
+    of a JSON object.
+    """
+    answer, text = {}, []
+    for item in printed:
+        if isinstance(item, dict):
+            answer.update(printed_members("".join(text)))
+            text = []
+            answer.update(item)
+            continue
+        text.append(item)
+    answer.update(printed_members("".join(text)))
+    if isinstance(returned, dict):
+        answer = {"allow": 1, "msg": "ok", **answer, **returned} if "allow" not in answer \
+            else {**answer, **returned}
+    return answer or dict(NO_ANSWER)
+
+
+def printed_members(text):
+    """``,"a":1 ,"b":"x"`` (cgi.py's way: members printed one by one) as a dict."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            whole = json.loads(text)
+        except ValueError:
+            whole = None
+        if isinstance(whole, dict):
+            return whole
+    if not text.startswith(","):
+        text = "," + text
+    try:
+        members = json.loads('{"\\u0000":0' + text + "}")
+    except ValueError as exc:
+        raise ValueError(f"{exc.msg} in {text[:200]!r}") from None
+    members.pop("\u0000", None)
+    return members
+
+
+def end_stale_session(uses):
+    """The URL's session (``info.uses``) of a tab without its storage is ended, as cgi.py does."""
+    if not sessions.valid_token(uses):
+        return
+    from tools.sql import add_to_data, kic_sql
+    kic_sql("UPDATE ses SET is_active = 0 WHERE id = %s AND is_active = 1", (uses,))
+    add_to_data("ses", uses, "why", "the tab lost its session storage (info.ses) but its URL named the session")
+    _logger.info("session %s... ended: a call came with it in the URL (uses) but not in the tab's storage (ses)",
+                 uses[:8])
 
 
 def read_json(httprequest):

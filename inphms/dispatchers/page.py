@@ -7,6 +7,13 @@ The page is ``header(data)``, the body frame around ``<rpage>(data)``, and
 ``footer(data)``, each taken from the app's folder or else from
 ``client/admin`` (the ``web`` addon's unless a later addon overrides them).
 Each part may return its HTML or ``print()`` it.
+
+A Flyton tree's ``client/app/<app>.py`` (``start.py`` for ``app=start``)
+runs as Flyton's ``p4web.py`` runs it: ``main(data)``, ``data`` the
+request's parameters (``ses`` is "" when the URL has none), after the page
+head p4web.py prints (charset, viewport, title, ``/lib/styles.css``, font
+awesome, bootstrap).  The app checks the session itself, as start.py does;
+its page is that head, what it prints, then what it returns.
 """
 import html
 import logging
@@ -41,6 +48,9 @@ class PageDispatcher(Dispatcher):
         app = params.get("app") or "start"
         if not good_name(app):
             return not_found_page()
+        flyton = self.request.app.registry.flyton_app(app)
+        if flyton is not None:
+            return self.serve_flyton(app, flyton, params)
         folder = "admin" if app == "start" else app
         ses = params.get("ses", "")
         session = sessions.load(ses)
@@ -55,6 +65,17 @@ class PageDispatcher(Dispatcher):
         except Exception:
             _logger.exception("page %s of app %s failed", rpage, app)
             return error_page(traceback.format_exc())
+
+    def serve_flyton(self, app, code, params):
+        data = dict(params)
+        data.setdefault("ses", "")
+        self.request.ses = data["ses"]
+        try:
+            body = run_part(code.function("main"), data)
+        except Exception:
+            _logger.exception("Flyton app %s (%s) failed", app, code.path)
+            return error_page(traceback.format_exc())
+        return page_response(flyton_head(code.addon) + body + "\n</body>\n</html>\n", 200)
 
     def serve(self, app, folder, rpage, code, params, ses, session):
         if session is None and not getattr(code.load(), "public", 0):
@@ -83,7 +104,25 @@ def run_part(func, data, *args):
     """What ``func`` printed, then what it returned."""
     with printcapture.capture() as printed:
         returned = func(data, *args)
-    return "".join(printed) + (returned if isinstance(returned, str) else "")
+    return printcapture.text(printed) + (returned if isinstance(returned, str) else "")
+
+
+def flyton_head(title):
+    """The top of the page that Flyton's p4web.py prints before the app runs."""
+    title = html.escape(title)
+    return f"""<!DOCTYPE html>
+<html lang=en>
+<head>
+<meta charset=utf-8>
+<meta name=viewport content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link href="/lib/styles.css" rel=stylesheet>
+<link href="/lib/font-awesome/all.min.css" rel=stylesheet>
+<link href="/lib/bootstrap.min.css" rel=stylesheet>
+<script src="/lib/bootstrap.bundle.min.js"></script>
+</head>
+<body>
+"""
 
 
 def good_name(name):

@@ -6,6 +6,9 @@ answered by its ``index.html`` (``/pages/login`` redirects to
 ETag, Last-Modified and 304 answers; a path that leaves the addon's folder
 (``..``, encoded slashes, a symlink pointing out) is a 404.
 
+``/pages/enter/``, where Flyton's kicdev.server.js sends a browser whose
+session is over, leads to the login page unless an addon has that folder.
+
 Small files are answered from memory: which file a URL names is found once
 (the checks above), and its bytes and headers are kept while one ``stat``
 per request shows the file unchanged.  Large files and range requests go
@@ -26,6 +29,7 @@ from werkzeug.utils import redirect
 from inphms import http
 
 from .base import Dispatcher
+from .root import LOGIN_PAGE
 
 SMALL_FILE = 256 * 1024     # bytes: files up to this size are kept in memory
 CACHE_ENTRIES = 2048        # URLs remembered; when full the cache starts over
@@ -45,6 +49,8 @@ class StaticDispatcher(Dispatcher):
             found = locate(registry, httprequest.path)
             if found == "folder":
                 return redirect(httprequest.path + "/", 301)
+            if found is None and httprequest.path.rstrip("/") == ENTER:
+                return http.secure(redirect(enter_target(httprequest), 302))
             if found is None:
                 return http.plain(404, "not found")
             entry = cache.put(registry, httprequest.path, found)
@@ -54,6 +60,14 @@ class StaticDispatcher(Dispatcher):
             return werkzeug.utils.send_file(entry.path, environ, conditional=True,
                                             etag=entry.etag.strip('"'), max_age=None)
         return entry.answer(environ)
+
+
+ENTER = "/pages/enter"
+
+
+def enter_target(httprequest):
+    query = httprequest.query_string.decode("latin-1")
+    return LOGIN_PAGE + ("?" + query if query else "")
 
 
 def locate(registry, path):

@@ -1,13 +1,21 @@
 """Find addons, read their manifests and put them in loading order.
 
-An addon is a folder holding ``__manifest__.py``.  The server-wide addons
-(``base``, ``web``) ship inside the package and always come first; then every
-addon of ``addons_path``, ordered so that each one follows its ``depends``.
-A missing dependency or a cycle is a start-up error naming the addons.
+An addon is a folder holding ``__manifest__.py``.  A Flyton tree (a project
+laid out as Flyton's repository is: ``client/app/...`` and ``server/apis/...``,
+no manifest) is taken as it is: as an addon that depends on ``web``, whose
+``client/app`` is on the import path (``from admin.header import *``).  An
+entry of ``addons_path`` may be such a tree itself, or a folder holding
+addons and trees.  Any other folder there is skipped, and the log says so.
+
+The server-wide addons (``base``, ``web``) ship inside the package and
+always come first; then every addon of ``addons_path``, ordered so that
+each one follows its ``depends``.  A missing dependency or a cycle is a
+start-up error naming the addons.
 """
 import ast
 import logging
 import os
+import sys
 
 import inphms.addons
 import inphms.tools
@@ -23,6 +31,8 @@ SERVER_WIDE_PATH = os.path.dirname(inphms.addons.__file__)
 class Addon:
     """One addon folder and its manifest."""
 
+    flyton = 0
+
     def __init__(self, name, path, manifest):
         self.name = name
         self.path = path
@@ -37,6 +47,27 @@ class Addon:
 
     def __repr__(self):
         return f"Addon({self.name!r}, {self.path!r})"
+
+
+class FlytonTree(Addon):
+    """A Flyton project as it is: ``client/app/<app>.py`` pages with ``main(data)``."""
+
+    flyton = 1
+
+    def __init__(self, name, path):
+        super().__init__(name, path, {"name": name, "depends": ["web"], "flyton": 1})
+
+    @property
+    def app_dir(self):
+        return self.subpath("client", "app")
+
+
+def is_flyton_tree(folder):
+    """True for a folder laid out as Flyton's repository (client/app or server/apis)."""
+    if not (os.path.isdir(os.path.join(folder, "client")) and os.path.isdir(os.path.join(folder, "server"))):
+        return False
+    return (os.path.isdir(os.path.join(folder, "client", "app"))
+            or os.path.isdir(os.path.join(folder, "server", "apis")))
 
 
 def read_manifest(folder):
@@ -68,12 +99,22 @@ def find_addons(config):
     """Every installable addon on the addons path: {name: Addon}; first found wins."""
     found = {}
     for root in addons_paths(config):
+        if root != SERVER_WIDE_PATH and read_manifest(root) is None and is_flyton_tree(root):
+            name = os.path.basename(os.path.normpath(os.path.abspath(root)))
+            if name not in found:
+                found[name] = FlytonTree(name, root)
+            continue
         for name in sorted(os.listdir(root)):
             folder = os.path.join(root, name)
-            if name in found or not os.path.isdir(folder):
+            if name in found or not os.path.isdir(folder) or name.startswith((".", "__")):
                 continue
             manifest = read_manifest(folder)
+            if manifest is None and is_flyton_tree(folder):
+                found[name] = FlytonTree(name, folder)
+                continue
             if manifest is None:
+                _logger.warning("folder %s on the addons path is skipped: it has no %s and is not "
+                                "a Flyton tree (client/app or server/apis)", folder, MANIFEST)
                 continue
             if not manifest.get("installable", 1):
                 _logger.info("addon %s is not installable, skipped", name)
@@ -118,11 +159,40 @@ def initialize_sys_path(config):
 
 
 def extend_tools_path(addons):
-    """Add each addon's ``server/apis/tools`` to the ``tools`` package path."""
+    """Add each addon's ``server/apis/tools`` to the ``tools`` package path.
+
+    inphms's own tools come first in that path, so an addon's copy of one of
+    them (a Flyton project ships its ``sql.py``, ``db_ses.py``...) is never
+    imported: the log names each such file once.
+    """
+    own = os.path.dirname(inphms.tools.__file__)
     for addon in addons:
         tools_dir = addon.subpath("server", "apis", "tools")
-        if os.path.isdir(tools_dir) and tools_dir not in inphms.tools.__path__:
-            inphms.tools.__path__.append(tools_dir)
+        if not os.path.isdir(tools_dir) or tools_dir in inphms.tools.__path__:
+            continue
+        for filename in sorted(os.listdir(tools_dir)):
+            if filename.endswith(".py") and os.path.isfile(os.path.join(own, filename)):
+                _logger.info("tool %s of addon %s is not used: inphms's tools.%s serves",
+                             os.path.join(tools_dir, filename), addon.name, filename[:-3])
+        inphms.tools.__path__.append(tools_dir)
+
+
+def extend_flyton_path(addons):
+    """Put each Flyton tree's ``client/app`` on ``sys.path``, as its start.py expects.
+
+    Its ``admin`` package (and any other folder there) becomes importable by
+    that name; ``tools`` stays inphms's (see tools_alias).  Two trees share
+    one import path, so the first tree's ``admin`` would serve both: refused.
+    """
+    trees = [a for a in addons if a.flyton and os.path.isdir(a.app_dir)]
+    if len(trees) > 1:
+        raise errors.StartupError("more than one Flyton tree on the addons path ("
+                                  + ", ".join(a.name for a in trees)
+                                  + "): their client/app folders would share one import path")
+    for tree in trees:
+        if tree.app_dir not in sys.path:
+            sys.path.append(tree.app_dir)
+        _logger.info("Flyton tree %s at %s: client/app is on the import path", tree.name, tree.path)
 
 
 def load_addons(config):
@@ -130,5 +200,6 @@ def load_addons(config):
     initialize_sys_path(config)
     addons = loading_order(find_addons(config))
     extend_tools_path(addons)
+    extend_flyton_path(addons)
     _logger.info("addons: %s", ", ".join(a.name for a in addons))
     return addons

@@ -5,13 +5,20 @@
     w = user_login("dana", "secret")      # {"ok":1,"user":row} or {"ok":0}
     user_add("dana", "secret", ["admin"], "Dana", "Levi")
 
-Passwords are kept only as werkzeug.security hashes in `sis`.  Five failed
+Passwords are kept only as werkzeug.security hashes in `sis`.  A row from a
+Flyton install, whose `sis` is the password in base64, logs in with that
+password (or with its base64, which Flyton's login page sends: btoa), and
+its `sis` becomes a hash at that login.  Five failed
 logins within 15 minutes lock the user for 15 minutes; the count and the
 lock are kept in the user's data ("fails", "lock_until"), where an operator
 can see them (and clear them: user passwd clears the lock).
 """
+import base64
+import binascii
 import hashlib
+import hmac
 import json
+import logging
 import time
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -29,6 +36,8 @@ fails_window = 15 * 60
 lock_time = 15 * 60
 pre_time = 5 * 60
 what = "id,username,FirstName,LastName,Roles,sis,is_active,data"
+hashes = ("scrypt:", "pbkdf2:")
+log = logging.getLogger(__name__)
 
 # checked when the user does not exist, so both answers take the same time
 dummy = generate_password_hash("no such user")
@@ -52,12 +61,58 @@ def user_login(u, p):
     if d.get("lock_until", 0) > now:
         check_password_hash(dummy, str(p or ""))
         return {"ok": 0}
-    if not w["sis"] or not check_password_hash(w["sis"], str(p or "")):
+    if not w["sis"] or not sis_ok(w, str(p or "")):
         user_failed(w["id"], d, now)
         return {"ok": 0}
     if d.get("fails") or d.get("lock_until"):
         add_to_data("users", w["id"], {"fails": "!del", "lock_until": "!del"})
     return {"ok": 1, "user": w}
+
+
+def sis_ok(w, p):
+    """1 when p, or the text p is the base64 of (Flyton's page sends btoa), fits w's sis."""
+    s = w["sis"]
+    if s.startswith(hashes):
+        for t in pass_forms(p):
+            if check_password_hash(s, t):
+                return 1
+        return 0
+    t = flyton_sis(s, p)
+    if t is None:
+        check_password_hash(dummy, p)
+        return 0
+    insert_to_sql({"table": "users", "id": w["id"], "set": {"sis": generate_password_hash(t)}})
+    log.info("user %s: the base64 sis of Flyton became a password hash at this login", w["username"])
+    return 1
+
+
+def pass_forms(p):
+    """p, and the text p is the base64 of when it is one."""
+    t = unb64(p)
+    if t is None or t == p:
+        return [p]
+    return [p, t]
+
+
+def flyton_sis(s, p):
+    """The password when sis s is Flyton's base64 of it and p is it or its base64, else None."""
+    t = unb64(s)
+    if t is None:
+        return None
+    if hmac.compare_digest(s.encode(), p.encode()):
+        return t
+    if hmac.compare_digest(t.encode(), p.encode()):
+        return t
+    return None
+
+
+def unb64(v):
+    if not v or len(v) % 4:
+        return None
+    try:
+        return base64.b64decode(v, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
 
 
 def user_ses(w):

@@ -9,22 +9,33 @@
             return
         api_ok({"prod_id": 4001})
 
-The answer belongs to the request being served (its thread or greenlet), so
-two calls at the same moment never see each other's answer.  The browser
-reads it as responseData["server"]["allow"], ["msg"] and the keys of more.
+As Flyton's, they add to the answer in their turn: what the API printed
+before (`print(',"n":1')`) and after is kept, a later key replacing an
+earlier one; the values of more keep their JSON types.  The answer belongs
+to the request being served (its thread or greenlet), so two calls at the
+same moment never see each other's answer.  The browser reads it as
+responseData["server"]["allow"], ["msg"] and the keys of more.
 """
-from inphms import http
+from inphms import http, printcapture
 
 __all__ = ["api_ok", "api_err"]
 
 
 def api_ok(more={}):
     """allow 1, msg "ok", and the keys of more."""
-    r = http.current_request()
-    r.answer = {"allow": 1, "msg": "ok", **(more or {})}
+    answer({"allow": 1, "msg": "ok", **(more or {})})
 
 
 def api_err(msg, more={}):
-    """allow 0, msg and err = msg, and the keys of more."""
+    """allow 0, msg and err = msg, and the keys of more; returns 0."""
+    answer({"allow": 0, "msg": msg, "err": msg, **(more or {})})
+    return 0
+
+
+def answer(d):
+    if printcapture.put(d):
+        return
+    # not inside an API call (a tool run from a page or the shell): keep it on the request
     r = http.current_request()
-    r.answer = {"allow": 0, "msg": msg, "err": msg, **(more or {})}
+    if r is not None:
+        r.answer = {**(r.answer or {}), **d}

@@ -31,6 +31,41 @@ def order(root):
     return [a.name for a in module.loading_order(module.find_addons(cfg))]
 
 
+def test_a_folder_that_is_no_addon_is_skipped_with_a_log_line(tmp_path, caplog):
+    os.makedirs(tmp_path / "notanaddon" / "client")
+    with caplog.at_level("WARNING", logger="inphms.modules.module"):
+        assert "notanaddon" not in order(tmp_path)
+    assert f"folder {tmp_path / 'notanaddon'} on the addons path is skipped: it has no __manifest__.py" \
+        in caplog.text
+
+
+def make_tree(root, name):
+    os.makedirs(os.path.join(str(root), name, "client", "app", "admin"))
+    os.makedirs(os.path.join(str(root), name, "server", "apis", "api"))
+    return os.path.join(str(root), name)
+
+
+def test_a_flyton_tree_is_found_as_a_path_entry_or_inside_one(tmp_path):
+    make_tree(tmp_path / "parent", "shop")
+    tree = make_tree(tmp_path, "fly")
+    cfg = configmanager()
+    cfg.parse_config(["--addons-path", f"{tmp_path / 'parent'},{tree}"])
+    found = module.find_addons(cfg)
+    assert found["shop"].flyton and found["fly"].flyton and found["fly"].path == tree
+    assert found["shop"].depends == ["web"]
+    assert [a.name for a in module.loading_order(found)] == ["base", "web", "fly", "shop"]
+
+
+def test_two_flyton_trees_are_refused_naming_both(tmp_path):
+    make_tree(tmp_path, "one")
+    make_tree(tmp_path, "two")
+    cfg = configmanager()
+    cfg.parse_config(["--addons-path", str(tmp_path)])
+    addons = module.loading_order(module.find_addons(cfg))
+    with pytest.raises(errors.StartupError, match=r"more than one Flyton tree on the addons path \(one, two\)"):
+        module.extend_flyton_path(addons)
+
+
 def test_depends_order_after_base_and_web(tmp_path):
     make_addon(tmp_path, "aaa", depends=["zzz"])
     make_addon(tmp_path, "zzz", depends=["web"])

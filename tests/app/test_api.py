@@ -35,14 +35,24 @@ def test_api_err_and_no_answer(app_server, ses):
     assert status == 200 and server["allow"] == 0 and server["msg"] == "no answer"
 
 
-def test_session_data_and_session_from_the_url(app_server, ses):
+def test_session_data(app_server, ses):
     status, server = api(app_server.port, "api_who", ses=ses)
     assert server["allow"] == 1 and server["user_id"] == 4100 and server["ses_len"] == 84
     assert server["s"] == {"cart": [1, 2], "my_user_id": 4100}
-    # the page's token (uses) is taken when the tab's storage has none
-    body = {"info": {"ses": "", "uses": ses}, "input": {}}
+
+
+def test_a_session_only_in_the_url_is_ended_as_cgi_py_does(app_server):
+    # cgi.py: the session is info.ses (the tab's storage); a tab that lost it
+    # but still has the token in its URL (uses) is sent out and that session ends
+    uses = new_session(app_server.config_path, user_id=4101)
+    body = {"info": {"ses": "", "uses": uses}, "input": {}}
     status, _, raw = request(app_server.port, "POST", "/cgi-bin/api?meth=api_who", body)
-    assert json.loads(raw)["server"]["user_id"] == 4100
+    server = json.loads(raw)["server"]
+    assert status == 200 and server["allow"] == 0 and server["sact"] == "out"
+    assert "user_id" not in server
+    status, server = api(app_server.port, "api_who", ses=uses)
+    assert server["sact"] == "out"
+    assert "ended" in app_server.wait_log("(uses) but not in the tab's storage")
 
 
 @pytest.mark.parametrize("token", ["", "bad", "x" * 84, None])
@@ -90,10 +100,11 @@ def test_missing_or_unknown_method(app_server, ses, query, status_code, msg):
     assert json.loads(raw)["server"]["msg"] == msg
 
 
-def test_exception_is_500_json_with_trace_only_in_the_log(app_server, ses):
+def test_exception_is_200_allow_0_json_with_trace_only_in_the_log(app_server, ses):
+    # Flyton's call_server throws on a status other than 2xx instead of reading the answer
     status, headers, raw = request(app_server.port, "POST", "/cgi-bin/api?meth=api_boom",
                                    {"info": {"ses": ses}, "input": {}})
-    assert status == 500 and headers["Content-Type"] == "application/json"
+    assert status == 200 and headers["Content-Type"] == "application/json"
     server = json.loads(raw)["server"]
     assert server["allow"] == 0 and server["msg"] == "internal error"
     assert b"kaboom" not in raw and b"Traceback" not in raw
@@ -102,10 +113,11 @@ def test_exception_is_500_json_with_trace_only_in_the_log(app_server, ses):
 
 def test_answers_of_concurrent_calls_never_mix(app_server, ses):
     def one(n):
-        return api(app_server.port, "api_printid", {"n": n}, ses=ses)[1]["n"]
+        server = api(app_server.port, "api_printid", {"n": n}, ses=ses)[1]
+        return server["printed"], server["n"]
 
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
-        assert list(pool.map(one, range(64))) == list(range(64))
+        assert list(pool.map(one, range(64))) == [(n, n) for n in range(64)]
 
 
 def test_security_headers_on_api_answers(app_server):
@@ -127,3 +139,33 @@ def test_oversize_body_is_refused_before_it_is_read(app_server, ses):
     server = json.loads(body)["server"]
     assert server["allow"] == 0 and server["msg"] == "request body too large"
     assert app_server.proc.poll() is None
+
+
+def test_printed_members_are_the_answer_as_cgi_py_splices_them(app_server, ses):
+    status, server = api(app_server.port, "api_frag", {"u": "kic"}, ses=ses)
+    assert status == 200
+    assert server == {"method": "api_frag", "back": "first without a comma", "user": "kic",
+                      "allow": 1, "rows": [1, 2, {"a": None}], "server_ver": server["server_ver"]}
+
+
+def test_printed_text_api_ok_and_return_merge_in_their_order(app_server, ses):
+    status, server = api(app_server.port, "api_mixed", ses=ses)
+    assert (server["allow"], server["msg"], server["n"], server["k"], server["r"]) == (1, "ok", 2, [1], 1)
+    assert server["m"] == "printed after api_ok"
+
+
+def test_printed_text_that_is_not_json_is_a_clear_answer_and_a_log_line(app_server, ses):
+    status, server = api(app_server.port, "api_badprint", ses=ses)
+    assert status == 200 and server["allow"] == 0
+    assert server["msg"] == "api_badprint printed text that is not part of a JSON answer"
+    log = app_server.wait_log("api api_badprint (")
+    assert "api_badprint.py): what it printed is not members of the JSON answer" in log
+    assert "debug: got here" in log
+
+
+def test_the_no_session_list_of_cgi_py_holds(app_server):
+    # api_start_prv has no public = 1: it runs because it is in api_no_session
+    status, server = api(app_server.port, "api_start_prv")
+    assert status == 200 and server["allow"] == 1 and server["ses_given"] == 0
+    status, server = api(app_server.port, "api_frag", {"u": "x"})
+    assert server["sact"] == "out" and "user" not in server

@@ -19,6 +19,14 @@ def test_later_addon_overrides_a_lib_file(app_server):
     assert get(app_server, "/lib/app.css")[0] == 200                # appone's own file
 
 
+@pytest.mark.parametrize("path", ["/pages/enter/?via=relog", "/pages/enter?via=relog"])
+def test_pages_enter_leads_to_the_login_page(app_server, path):
+    # where Flyton's kicdev.server.js sends a browser whose session is over
+    status, headers, _ = get(app_server, path)
+    assert status == 302 and headers["Location"] == "/pages/login/?via=relog"
+    assert get(app_server, "/pages/enter/other")[0] == 404
+
+
 def test_content_types(app_server):
     assert get(app_server, "/lib/app.css")[1]["Content-Type"].startswith("text/css")
     assert "javascript" in get(app_server, "/lib/bootstrap.bundle.min.js")[1]["Content-Type"]

@@ -158,6 +158,7 @@ LONG_RUNNING = {
     "sudo -u inphms python3 inphms-bin -c /etc/inphms.conf --no-http-enable --workers 0":
         {"log": "/var/log/inphms/inphms.log", "text": "inphms.service.cron: cron: "},
     "python inphms-bin -c myshop.conf": {"port": 8069},
+    "python inphms-bin -c flyton.conf": {"port": 8069},
 }
 
 NEXT_SQL = object()
@@ -168,6 +169,7 @@ STDIN = {
     "sudo -u inphms python3 inphms-bin user add admin --roles admin -c /etc/inphms.conf":
         "prod-admin-pw-1618\n",
     "python inphms-bin user passwd dana -c myshop.conf": "dana-new-pw-1414\n",
+    "python inphms-bin user add kic --roles admin -c flyton.conf": "kic-tree-pw-1964\n",
     "sudo mariadb": NEXT_SQL,
     "sudo mariadb myshop": NEXT_SQL,
 }
@@ -176,6 +178,7 @@ STDIN = {
 OK_STATUS = {
     "grep -rnE 'content-type|unsessions|QUERY_STRING|sys\\.path|data\\[\"g\"\\]|\"where\": *\"|exit\\(' "
     "addons/myshop": (0, 1),       # grep: 1 = no line found
+    "python inphms-bin flyton check /var/www/myshop": (0, 1),     # 1: something is listed
 }
 
 # (document, a line of the block): why this config block is not checked here
@@ -187,7 +190,7 @@ NOT_CHECKED = {
 }
 
 # Machine paths of a document, for the static checks (configs read in place).
-STATIC_PATHS = {"/srv/myproject": str(ROOT)}
+STATIC_PATHS = {"/srv/myproject": str(ROOT), "/var/www/myshop": str(ROOT / "tests" / "app" / "flyproj")}
 
 APACHE_MODULES = {"mpm_event", "authz_core"}      # what every apache2 needs, beside a2enmod's
 PORT_RE = re.compile(r"(?<![\d.])(8069|8070)(?![\d])")
@@ -1269,7 +1272,55 @@ def apache_live_check(r, tmp_path, doc, backend):
 
 
 FLYTON_FILES = {
-    "client/admin/custlist.py": '''\
+    "client/app/start.py": '''\
+# start.py - the admin app: the session, then header, body and footer
+import os, sys
+sys.path.append(os.path.dirname(__file__))
+from tools.sql import *
+
+from admin.header import *
+from admin.body import *
+from admin.footer import *
+
+
+def main(data):
+    ses = data["ses"]
+    w = find_in_sql({'table': 'ses', 'fld': 'id', 'val': ses, 'what': 'user_id', 'is_active': 1})
+    if not w:
+        print("<p id=noses>please log in</p>")
+        return ""
+    data["s"] = get_data("ses", ses)
+    data["s"]["my_user_id"] = w[0]
+    data["s"]["page"] = data.get("rpage", "dashboard")
+    header(data)
+    body_admin(data)
+    footer(data)
+''',
+    "client/app/admin/header.py": '''\
+def header(data):
+    print("<!-- myshop header -->")
+''',
+    "client/app/admin/footer.py": '''\
+def footer(data):
+    print("<!-- myshop footer -->")
+''',
+    "client/app/admin/body.py": '''\
+import importlib
+
+
+def body_admin(data):
+    page = data["s"]["page"]
+    mod = importlib.import_module("admin." + page)
+    foo = getattr(mod, page)
+    print(f"""<div class=container-fluid id=shopbody>
+    {foo(data)}
+    </div>""")
+''',
+    "client/app/admin/dashboard.py": '''\
+def dashboard(data):
+    return "<h1 id=shopdash>myshop</h1>"
+''',
+    "client/app/admin/custlist.py": '''\
 # custlist.py - the customers, Flyton style: the page prints its html
 from tools.sql import *
 from tools.kicutil import *
@@ -1366,7 +1417,7 @@ INSERT INTO cust (name, email) VALUES ('Dana Levi', 'dana@example.com'), ('Avi C
 def test_flyton_cgi_commands(tmp_path, mariadb):
     """A small Flyton project and its database, moved in by the document's steps."""
     doc = parse("docs/flyton-cgi.md")
-    ini = [b for b in doc.blocks if b.kind == "ini"][0].text
+    ini = [b for b in doc.blocks if b.kind == "ini" and "db_engine = mysql" in b.text][0].text
     option = dict(re.findall(r"^(\w+) = (.*)$", ini, re.M))
     db, user, password = option["db_name"], option["db_user"], option["db_password"]
     flyton = tmp_path / "flyton" / "myshop"
@@ -1388,7 +1439,18 @@ def test_flyton_cgi_commands(tmp_path, mariadb):
                 cmd = step.cmd
                 if cmd.startswith("sudo mariadb-dump"):
                     assert "CREATE TABLE `cust`" in read(r.root / "myshop-before.sql")
+                elif cmd == "python inphms-bin flyton check /var/www/myshop":
+                    shown = [b.text for b in doc.blocks if b.kind == "text" and "finding(s)" in b.text][0]
+                    assert step.out.splitlines() == shown.splitlines(), step.out
+                elif cmd == "python inphms-bin -c flyton.conf":
+                    ses = login(port, "kic", STDIN["python inphms-bin user add kic --roles admin -c flyton.conf"]
+                                .strip())
+                    status, _, html = fetch(port, "GET", f"/cgi-bin/p?app=start&r=1&ses={ses}")
+                    assert status == 200 and html.startswith("<!DOCTYPE html>"), html
+                    assert "<!-- myshop header -->" in html and "id=shopdash" in html
+                    assert "id=topbar" not in html
                 elif cmd.startswith("FLYTON="):
+                    assert not (addon / "client/admin/body.py").exists()
                     assert sorted(p.name for p in (addon / "server/apis/tools").iterdir()) == ["db_cust.py"]
                     assert sorted(p.name for p in (addon / "client/lib").iterdir()) == ["cust.js"]
                     assert (addon / "client/admin/custlist.py").is_file()

@@ -1,0 +1,3 @@
+def api_badprint(data):
+    print("debug: got here")
+    print(',"allow":1')

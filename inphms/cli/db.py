@@ -68,7 +68,7 @@ class Db(Command):
             sql.configure(config)
             plans = diff.plan_database(read_tables(addons))
             for plan in plans:
-                print(f"-- table {plan.table.name} (addon {plan.addon.name}, {plan.table.path})")
+                print(f"-- table {plan.table.name} (addon {plan.addon.name})")
                 if apply:
                     diff.apply_plan(plan, print)
                 else:

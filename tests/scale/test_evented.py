@@ -206,7 +206,7 @@ def without_gevent(tmp_path):
     """An environment whose python cannot import gevent, as when the extra is not installed."""
     shadow = tmp_path / "no_gevent"
     shadow.mkdir()
-    (shadow / "gevent.py").write_text("raise ImportError('No module named gevent')\n")
+    (shadow / "gevent.py").write_text("raise ModuleNotFoundError(\"No module named 'gevent'\")\n")
     return {"PYTHONPATH": str(shadow)}
 
 
@@ -219,7 +219,7 @@ def test_evented_without_gevent_fails_in_one_line_naming_the_extra(tmp_path):
         server.stop()
     assert server.proc.returncode == 1
     assert err.decode().splitlines() == [
-        "inphms-bin: --evented needs gevent, which cannot be imported (No module named gevent): "
+        "inphms-bin: --evented needs gevent, which cannot be imported (No module named 'gevent'): "
         "pip install 'inphms[evented]'"]
 
 

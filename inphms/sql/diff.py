@@ -193,6 +193,30 @@ def compare(addon, table, live, engine_name):
     return plan
 
 
+def mysql_column(col):
+    """A column definition built from the parsed ``Column``: for a column the file's text lacks."""
+    parts = [f"`{col.name}`", col.type + (" unsigned" if col.unsigned else "")]
+    parts.append("NOT NULL" if col.not_null else "NULL")
+    if col.default == ("now",):
+        parts.append("DEFAULT CURRENT_TIMESTAMP")
+    elif col.default == ("null",):
+        parts.append("DEFAULT NULL")
+    elif col.default is not None:
+        parts.append("DEFAULT " + mysql_literal(col.default[1]))
+    if col.on_update:
+        parts.append("ON UPDATE CURRENT_TIMESTAMP")
+    if col.comment:
+        parts.append("COMMENT " + mysql_literal(col.comment))
+    return " ".join(parts)
+
+
+def mysql_literal(value):
+    if isinstance(value, str):
+        # MySQL reads backslash escapes inside quotes
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    return repr(value)
+
+
 class MysqlPlanner:
     def __init__(self, plan, live):
         self.plan, self.live = plan, live
@@ -202,16 +226,20 @@ class MysqlPlanner:
     def q(self, name):
         return f"`{name}`"
 
+    def definition(self, col):
+        """The column as the author wrote it (a column the parser adds has no text of its own)."""
+        return self.texts.get(col.name) or mysql_column(col)
+
     def add_column(self, col, previous):
         where = f"AFTER {self.q(previous)}" if previous else "FIRST"
         self.plan.statements.append(
-            (f"ALTER TABLE {self.q(self.table.name)} ADD COLUMN {self.texts[col.name]} {where}", None))
+            (f"ALTER TABLE {self.q(self.table.name)} ADD COLUMN {self.definition(col)} {where}", None))
 
     def check_type(self, col, live_type):
         if declared_mysql_type(col) == mysql_type(live_type):
             return
         self.plan.statements.append(
-            (f"ALTER TABLE {self.q(self.table.name)} MODIFY COLUMN {self.texts[col.name]}", None))
+            (f"ALTER TABLE {self.q(self.table.name)} MODIFY COLUMN {self.definition(col)}", None))
 
     def add_index(self, name, unique, cols):
         if name and any(n == name for n, _u, _c in self.live.indexes):

@@ -12,6 +12,9 @@ from pathlib import Path
 import pymysql
 import pytest
 
+from inphms.sql.diff import Live, compare, mysql_literal
+from inphms.sql.schema import Column, parse_text
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = str(ROOT / "inphms-bin")
 ADDONS = Path(__file__).resolve().parent / "addons"
@@ -173,3 +176,18 @@ def test_a_change_sqlite_cannot_make_is_reported_not_attempted(blank, tmp_path):
     assert list(blank.query("SELECT name, qty FROM item")) == [("tea", "3")]
     again = run("db", "diff", "-c", conf)
     assert again.returncode == 0 and again.stdout == "", again.stdout
+
+
+def test_a_column_without_text_of_its_own_gets_a_definition_built_from_it():
+    """A column the tables.sql reader adds itself (not written in the file) can still be added on MySQL."""
+    table = parse_text("CREATE TABLE t (id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));")[0]
+    col = Column("update_at", 1)
+    col.type = col.kind = "timestamp"
+    col.default, col.on_update = ("now",), True
+    table.columns.append(col)
+    live = Live()
+    live.columns, live.primary = {"id": "int(11)"}, ["id"]
+    plan = compare(None, table, live, "mysql")
+    assert plan.statements == [("ALTER TABLE `t` ADD COLUMN `update_at` timestamp NULL "
+                                "DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP AFTER `id`", None)]
+    assert mysql_literal("a\\'b") == "'a\\\\''b'"

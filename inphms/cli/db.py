@@ -30,8 +30,7 @@ OPTIONS = [
 class Db(Command):
     """Database chores of the configured database."""
     name = "db"
-    help = ("database: init (create the addons' missing tables), diff [--apply] (bring existing "
-            "tables up to tables.sql), sql (open the SQL shell)")
+    help = "database: init (missing tables), diff [--apply] (changed tables.sql), sql (SQL shell)"
 
     def run(self, args):
         config.parse_config(args, usage="%prog db init|diff [--apply]|sql [options]", extra=OPTIONS,

@@ -191,3 +191,8 @@ def test_a_column_without_text_of_its_own_gets_a_definition_built_from_it():
     assert plan.statements == [("ALTER TABLE `t` ADD COLUMN `update_at` timestamp NULL "
                                 "DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP AFTER `id`", None)]
     assert mysql_literal("a\\'b") == "'a\\\\''b'"
+
+
+def test_apply_goes_with_diff_only(tmp_path):
+    done = run("db", "init", "--apply", "--data-dir", str(tmp_path))
+    assert done.returncode == 2 and done.stderr.strip() == "inphms-bin db: --apply goes with db diff only"

@@ -7,11 +7,17 @@ else.  It only patches when the program is the inphms launcher and
 ``--evented`` is on its command line or ``evented = 1`` in the config file
 it will read (-c FILE, else $INPHMS_RC, else ./inphms.conf).  Nothing here
 may import ``socket`` or ``threading``.
+
+gevent is an optional extra (``pip install inphms[evented]``): only
+``--evented`` imports it, and without it that option ends the program at
+once with one line naming the extra.
 """
 import configparser
 import importlib
 import os
 import sys
+
+from .errors import EXIT_ERROR
 
 LAUNCHERS = ("inphms-bin", "inphms")
 TRUE = ("1", "true", "yes", "on")
@@ -51,7 +57,12 @@ def launched():
 def early_patch():
     if not launched() or not wanted(sys.argv[1:]):
         return
-    from gevent import monkey
+    try:
+        from gevent import monkey
+    except ImportError as exc:
+        sys.stderr.write(f"inphms-bin: --evented needs gevent, which cannot be imported ({exc}): "
+                         "pip install 'inphms[evented]'\n")
+        raise SystemExit(EXIT_ERROR) from None
     monkey.patch_all()
 
 

@@ -14,7 +14,8 @@ Public API (used by the server, the CLI and ``tools.sql``):
 Modules: engine (settings, engine choice), engine_mysql, engine_sqlite,
 pool, process (the pool of this process), cursor, row, schema (tables.sql
 reader), sqlite_ddl / mysql_ddl (tables.sql to statements), init (db init),
-build (query building for tools.sql), shell (``db sql``).
+diff (``db diff``: existing tables against tables.sql), build (query
+building for tools.sql), shell (``db sql``).
 """
 from .cursor import cursor
 from .errors import SqlError, TablesError

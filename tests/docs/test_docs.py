@@ -1174,6 +1174,47 @@ def test_cron_commands(tmp_path):
     assert listing and listing[0].out.startswith("name "), listing
 
 
+def test_sql_commands(tmp_path, mariadb):
+    """db diff as docs/sql.md shows it: the outputs printed there, on SQLite and on MariaDB."""
+    doc = parse("docs/sql.md")
+    outputs = [b.text for b in doc.blocks if b.kind == "text" and b.text.startswith("-- table stock")]
+    not_done = [b.text for b in doc.blocks if b.kind == "text" and b.text.startswith("-- not done:")]
+    files = [b.text for b in doc.blocks if b.path == "addons/stock/tables.sql"]
+    assert len(outputs) == 2 and len(not_done) == 1 and len(files) == 2
+    sqlite_out, mysql_out = outputs
+    with Runner("docs/sql.md", tmp_path) as r:
+        def inphms(*args, conf=None):
+            argv = [sys.executable, "inphms-bin", *args] + (["-c", str(conf)] if conf else [])
+            return subprocess.run(argv, cwd=r.root, env=r.env, capture_output=True, text=True, timeout=120)
+
+        for step in r.run():
+            if step.cmd == "python inphms-bin db diff":
+                assert step.out == sqlite_out, step.out
+                assert "db diff: 3 statements to run on sqlite " in step.err, step.err
+            elif step.cmd == "python inphms-bin db diff --apply":
+                assert step.out == sqlite_out, step.out
+        again = inphms("db", "diff")
+        assert again.returncode == 0 and again.stdout == "", again.stdout
+        # a type SQLite cannot change: reported, exit status 1
+        stock = r.root / "addons" / "stock" / "tables.sql"
+        stock.write_text(files[1].replace("qty int DEFAULT 0", "qty varchar(10) DEFAULT '0'"))
+        blocked = inphms("db", "diff")
+        assert blocked.returncode == 1 and not_done[0] in blocked.stdout, blocked.stdout
+        # the MySQL output of the same two files
+        db = mariadb.create_database()
+        try:
+            conf = r.root / "mysql.conf"
+            options = {**mariadb.options(db), "addons_path": "addons", "data_dir": "data"}
+            conf.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in options.items()))
+            stock.write_text(files[0])
+            assert inphms("db", "init", conf=conf).returncode == 0
+            stock.write_text(files[1])
+            shown = inphms("db", "diff", conf=conf)
+            assert shown.returncode == 0 and shown.stdout == mysql_out, shown.stdout + shown.stderr
+        finally:
+            mariadb.drop_database(db)
+
+
 def test_deploy_commands(tmp_path, mariadb):
     work = tmp_path / "machine"
     paths = {"/etc/": f"{work}/etc/", "/var/": f"{work}/var/",
@@ -1507,6 +1548,7 @@ SCENARIOS = {
     "docs/runtime.md": test_runtime_commands,
     "docs/addons.md": test_addons_commands,
     "docs/cron.md": test_cron_commands,
+    "docs/sql.md": test_sql_commands,
     "docs/deploy.md": test_deploy_commands,
     "docs/flyton-cgi.md": test_flyton_cgi_commands,
 }

@@ -200,3 +200,34 @@ def test_a_connection_waits_for_quick_answers_in_the_kernel_up_to_answer_wait(ma
     # network, slow statements) stop them: the worker would idle for nothing
     assert after_quick == 0, done.stdout
     assert after_slow > 5, done.stdout
+
+
+def without_gevent(tmp_path):
+    """An environment whose python cannot import gevent, as when the extra is not installed."""
+    shadow = tmp_path / "no_gevent"
+    shadow.mkdir()
+    (shadow / "gevent.py").write_text("raise ModuleNotFoundError(\"No module named 'gevent'\")\n")
+    return {"PYTHONPATH": str(shadow)}
+
+
+def test_evented_without_gevent_fails_in_one_line_naming_the_extra(tmp_path):
+    server = InphmsProcess(tmp_path, args=["--evented"], env=without_gevent(tmp_path))
+    server.start(wait=False)
+    try:
+        out, err = server.proc.communicate(timeout=60)
+    finally:
+        server.stop()
+    assert server.proc.returncode == 1
+    assert err.decode().splitlines() == [
+        "inphms-bin: --evented needs gevent, which cannot be imported (No module named 'gevent'): "
+        "pip install 'inphms[evented]'"]
+
+
+def test_the_threaded_server_needs_no_gevent(tmp_path):
+    server = InphmsProcess(tmp_path, env=without_gevent(tmp_path))
+    server.start()
+    try:
+        assert server.get("/lib/bootstrap.min.css")[0] == 200
+    finally:
+        server.stop()
+    assert "gevent" not in server.log()

@@ -60,7 +60,7 @@ def test_db_without_a_known_subcommand_is_a_usage_error(tmp_path):
     for args in (["db"], ["db", "drop"], ["db", "init", "extra"]):
         done = run(args)
         assert done.returncode == 2
-        assert len(done.stderr.strip().splitlines()) == 1 and "expected init or sql" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "expected init, diff or sql" in done.stderr
 
 
 def test_db_refuses_the_mysql_root_user(tmp_path):

@@ -45,7 +45,7 @@ def create_new_ses(user_id, data={}):
     """A new active session of user_id; returns its token."""
     ses = secrets.token_urlsafe(63)
     d = json.dumps(dict(data or {}), ensure_ascii=False)
-    kic_sql("INSERT INTO ses (id, user_id, is_active, data) VALUES (%s, %s, 1, %s)", (ses, user_id, d))
+    run_sql("INSERT INTO ses (id, user_id, is_active, data) VALUES (%s, %s, 1, %s)", (ses, user_id, d))
     return ses
 
 

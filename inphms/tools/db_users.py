@@ -100,7 +100,7 @@ def user_off(u):
     w = user_find(u)
     if not w:
         return {"status": 0, "err": f"no user {u}"}
-    kic_sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (w["id"],))
+    run_sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (w["id"],))
     return insert_to_sql({"table": "users", "id": w["id"], "set": {"is_active": 0}})
 
 
@@ -155,7 +155,7 @@ def user_mfa_check(pre, code):
 
 def first_admin():
     """On an empty users table: user admin with a random password; returns it, else ""."""
-    if count_in_sql({"table": "users"}):
+    if count_in_sql({"table": "users"})[0]:
         return ""
     import secrets
     p = secrets.token_urlsafe(12)

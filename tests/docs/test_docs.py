@@ -1304,7 +1304,7 @@ from tools.kicapi import *
 
 
 def api_custcount(data):
-    n = count_in_sql({'table': 'cust', 'is_active': 1})
+    n = count_in_sql({'table': 'cust', 'is_active': 1})[0]
     api_ok({"n": n})
 ''',
     "server/apis/tools/db_cust.py": '''\

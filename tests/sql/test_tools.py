@@ -15,8 +15,13 @@ from tools.db_tab import *
 from tools.sql import *
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC = {"find_in_sql", "insert_to_sql", "sql_order", "sql_next", "count_in_sql", "get_data",
-          "add_to_data", "save_to_data", "get_record", "gen_data", "kic_sql", "SqlError"}
+# Flyton's sql.py, function for function, and inphms's own (save_to_data, run_sql, find_rows)
+FLYTON_SQL = {"kic_sql_connect", "find_in_sql", "insert_to_sql", "count_in_sql", "gen_data", "get_data",
+              "add_to_data", "get_next_counter", "kic_sql", "kic_sql_delete", "import_state", "sql_next",
+              "sql_order", "array2obj", "dic_of_table", "is_gen_table", "kic_refine", "validate_email",
+              "validate_datemdy", "kic_config", "kic_geresh", "get_record", "sql_var", "sql_set",
+              "sql_where", "sql_join", "sqd", "sql_what", "sql_sortj", "sql_v"}
+PUBLIC = FLYTON_SQL | {"save_to_data", "run_sql", "find_rows", "SqlError"}
 
 
 def test_tools_is_inphms_tools():

@@ -144,7 +144,7 @@ def conditions(eng, where):
         return [], []
     if isinstance(where, (str, int)) and not isinstance(where, bool):
         # Flyton's text form: parsed, its literals made parameters (textsql)
-        sql, params = textsql.where_sql(eng, str(where))
+        sql, params = textsql.where_sql(eng, where if isinstance(where, str) else str(where))
         return [f"({sql})"], params
     if not isinstance(where, dict):
         raise SqlError("where must be a dict {'col': value}, or a text condition (docs/sql.md)")

@@ -459,7 +459,12 @@ class Writer:
         return f"{self.sql(e.this)} IS NULL"
 
     def do_Like(self, e):
-        return f"{self.sql(e.this)} LIKE {self.sql(e.expression)}"
+        if e.args.get("escape"):
+            raise TextSqlError("LIKE ... ESCAPE is not in the grammar (the escape is \\)")
+        like = f"{self.sql(e.this)} LIKE {self.sql(e.expression)}"
+        if self.mysql:
+            return like
+        return like + " ESCAPE '\\'"     # MySQL's default escape, on SQLite too
 
     def do_ILike(self, e):
         raise TextSqlError("ILIKE is not MySQL")

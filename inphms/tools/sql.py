@@ -739,7 +739,8 @@ def sql_where(obj):
         if isinstance(vv, tuple):
             con, v = vv[0], vv[1]
             if con == "like":
-                v = f"%{v}%"
+                # contains v: a backslash in v is literal (it is LIKE's escape on both engines)
+                v = "%" + str(v).replace("\\", "\\\\") + "%"
             if len(vv) > 2:
                 build.check(key, "data key", dotted=False)
                 key = f"{build.check(vv[2])}->>'$.{key}'"
@@ -776,8 +777,19 @@ def sqd(key):
     return f"json_extract(data,'$.{key}')"
 
 
+def json_unquoted(col, key):
+    """col's key as text, in the engine's SQL (MariaDB has no ->>; SQLite no JSON_UNQUOTE)."""
+    if get_engine().name == "mysql":
+        return f"JSON_UNQUOTE(JSON_EXTRACT({col},'$.{key}'))"
+    return f"json_extract({col},'$.{key}')"
+
+
 def sql_what(s):
-    """Flyton's select list text: "id,name,data:sort" -> 'id,name,data->>"$.sort"' (names checked)."""
+    """Flyton's select list text: "id,name,data:sort" -> id,name,<data's key sort as text> (names checked).
+
+    Flyton writes data->>"$.sort"; MariaDB has no ->>, so the key is read
+    with JSON_UNQUOTE(JSON_EXTRACT(..)) on MySQL/MariaDB, json_extract on SQLite.
+    """
     out = []
     for one in str(s).split(","):
         one = one.strip()
@@ -785,7 +797,7 @@ def sql_what(s):
             col, key = one.split(":", 1)
             build.check(col)
             build.check(key, "data key", dotted=False)
-            out.append(f'{col}->>"$.{key}"')
+            out.append(json_unquoted(col, key))
             continue
         build.what_sql(MysqlNames, one)
         out.append(one)
@@ -793,7 +805,7 @@ def sql_what(s):
 
 
 def sql_sortj(s):
-    """Flyton's ORDER BY text: "data:sort:int/desc" -> 'CAST(data->>"$.sort" as SIGNED INTEGER) DESC'."""
+    """Flyton's ORDER BY text: "data:sort:int/desc" -> CAST(<data's key sort> AS SIGNED) DESC (names checked)."""
     if ":" not in s:
         build.names_list(s.replace(" desc", "").replace(" DESC", ""), "sort column")
         return s
@@ -805,9 +817,9 @@ def sql_sortj(s):
     out = s1
     if s2:
         build.check(s2, "data key", dotted=False)
-        out = f'{s1}->>"$.{s2}"'
+        out = json_unquoted(s1, s2)
     if "int" in s3:
-        out = f"CAST({out} as SIGNED INTEGER)"
+        out = get_engine().cast_int(out)
     if "desc" in s3:
         out = f"{out} DESC"
     return out

@@ -12,6 +12,7 @@ import os
 import inphms.addons
 import inphms.tools
 from inphms import errors
+from . import tools_alias
 
 _logger = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def extend_tools_path(addons):
         tools_dir = addon.subpath("server", "apis", "tools")
         if os.path.isdir(tools_dir) and tools_dir not in inphms.tools.__path__:
             inphms.tools.__path__.append(tools_dir)
+            tools_alias.note_shadowed(addon.name, tools_dir)
 
 
 def load_addons(config):

@@ -127,7 +127,7 @@ def test_injection_through_text_forms_is_stored_verbatim_or_refused(shop):
         == ["green tea", "black tea", "espresso", "latte", "old mug"]
 
 
-def test_classic_breakouts_are_refused():
+def test_classic_breakouts_are_refused(db):
     for s in ["x' OR '1'='1", "x' OR id<>'", "x', is_active='0", "x'; DROP TABLE users; --"]:
         with pytest.raises(SqlError, match=r"test_text\.py:\d+: text .* refused"):
             find_in_sql({"table": "ses", "what": "id", "where": f"id='{s}'"})

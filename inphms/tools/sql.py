@@ -155,9 +155,54 @@ def write_row(r):
     s = {k: to_value(v) for k, v in s.items()}
     if "data" in r:
         s["data"] = to_value(r["data"])
+    s = both_modify(r["table"], s)
     if "id" in r:
         return update_row(r, s)
     return insert_row(r, s)
+
+
+# the modify column: inphms's name and Flyton's (its init.sql), each the other's twin
+twins = {"updated_at": "update_at", "update_at": "updated_at"}
+cols_cache = {}
+
+
+def both_modify(table, s):
+    """s with the twin of an updated_at / update_at it sets, when the table has both columns.
+
+    Each column follows every change by itself (ON UPDATE); a write that
+    sets one to a chosen time sets the other to the same time, so both
+    names always read the same.
+    """
+    for k in list(s):
+        t = twins.get(k)
+        if t and t not in s and t in table_cols(table):
+            s[t] = s[k]
+    return s
+
+
+def both_items(table, items):
+    """both_modify() of text-set items [(column, sql, params)]."""
+    have = {k for k, _x, _p in items}
+    for k, x, p in list(items):
+        t = twins.get(k)
+        if t and t not in have and t in table_cols(table):
+            items.append((t, x, list(p)))
+    return items
+
+
+def table_cols(table):
+    """The column names of table (read once per process); an empty set when it cannot be read."""
+    w = cols_cache.get(table)
+    if w is not None:
+        return w
+    try:
+        with cursor() as cr:
+            cr.execute(f"SELECT * FROM {build.qname(cr.engine, build.table_spec(table)[0], 'table')} WHERE 1 = 0")
+            w = set(cr.columns)
+    except SqlError:
+        return set()
+    cols_cache[table] = w
+    return w
 
 
 def write_text(r, text):
@@ -166,6 +211,7 @@ def write_text(r, text):
     items = textsql.set_items(eng, text, insert="id" not in r)
     if "data" in r:
         items.append(("data", "%s", [to_value(r["data"])]))
+    items = both_items(r["table"], items)
     if "id" in r:
         return update_row(r, {}, items)
     return insert_row(r, {}, items)

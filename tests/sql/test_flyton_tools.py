@@ -181,3 +181,29 @@ def test_mores_and_kicjson():
     g = vec2global(rows)
     assert g == {100: rows[0], "04": rows[1]}
     assert global2vec({"x": {"name": "a"}}) == [{"name": "a", "id": "x"}]
+
+
+def test_update_at_and_updated_at_are_twins_on_both_engines(db):
+    ses = create_new_ses(10000)
+    rec = get_record("ses", ses)
+    assert rec["update_at"] == rec["updated_at"] and isinstance(rec["update_at"], datetime.datetime)
+    old = datetime.datetime.utcnow().replace(microsecond=0) - datetime.timedelta(hours=30)
+    assert insert_to_sql({"table": "ses", "id": ses, "set": {"updated_at": old}})["status"]
+    w = find_in_sql({"table": "ses", "fld": "id", "val": ses, "what": "update_at,updated_at"})
+    assert tuple(w) == (old, old)
+    # Flyton's names, in its own forms
+    assert find_in_sql({"table": "ses", "what": "id", "all": 1,
+                        "where": "update_at<DATE_SUB(NOW(),INTERVAL 24 HOUR)"})[0]["id"] == ses
+    assert [x["id"] for x in ses_list({"ttl": 24})] == [ses]
+    # any other change moves both
+    assert insert_to_sql({"table": "ses", "id": ses, "set": {"user_id": 10001}})["status"]
+    w = find_in_sql({"table": "ses", "fld": "id", "val": ses, "what": "update_at,updated_at"})
+    assert w[0] == w[1] and w[0] > old
+    assert insert_to_sql({"table": "ses", "id": ses, "set": f"update_at='{old}'"})["status"]
+    assert tuple(find_in_sql({"table": "ses", "fld": "id", "val": ses, "what": "update_at,updated_at"})) == (old, old)
+    assert insert_to_sql({"table": "ses", "id": ses, "set": "update_at=NOW()"})["status"]
+    w = find_in_sql({"table": "ses", "fld": "id", "val": ses, "what": "update_at,updated_at"})
+    assert w[0] == w[1] and w[0] > old
+    # a table with one of the two is written as it is
+    t = insert_to_sql({"table": "prod", "set": {"name": "x", "updated_at": old}})
+    assert find_in_sql({"table": "prod", "fld": "id", "val": t["id"], "what": "updated_at"})[0] == old

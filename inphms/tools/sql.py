@@ -7,11 +7,16 @@
         return "no user"
     t = insert_to_sql({'table': 'prod', 'set': {'name': 'tea'}, 'data': {'color': 'red'}})
 
-Values always travel as query parameters; table, column, alias and JSON key
-names are checked (letters, digits, _; t.col for columns) and a bad one is
-refused: the read functions raise SqlError, the write functions
-(insert_to_sql, add_to_data) answer {"status": 0, "err": ...}.  A database
-error raises SqlError, except in the write functions, which answer status 0.
+Every public function of Flyton's sql.py is here, with Flyton's arguments
+and answers.  Values always travel as query parameters, and a text where or
+set is parsed into them (inphms.sql.textsql), never pasted; table, column,
+alias and JSON key names are checked (letters, digits, _; t.col for columns)
+and a bad one is refused: the read functions raise SqlError, the write
+functions (insert_to_sql, add_to_data) answer {"status": 0, "err": ...}.
+A statement the database refuses answers {"status": err} from find_in_sql,
+count_in_sql and kic_sql, as Flyton's do (status 0 from the writes); no
+answer at all (no connection, timeouts) raises SqlError everywhere.
+find_rows and run_sql raise on every error, for inphms's own code.
 The full reference with an example per function is docs/sql.md.
 """
 import datetime

@@ -142,6 +142,14 @@ def like_pattern(value):
 def conditions(eng, where):
     if where is None or where == {} or where == "":
         return [], []
+    if isinstance(where, list):
+        # several parts ANDed: what tools.sql joins to a caller's where (sql_order)
+        sqls, params = [], []
+        for part in where:
+            s, p = conditions(eng, part)
+            sqls += s
+            params += p
+        return sqls, params
     if isinstance(where, (str, int)) and not isinstance(where, bool):
         # Flyton's text form: parsed, its literals made parameters (textsql)
         sql, params = textsql.where_sql(eng, where if isinstance(where, str) else str(where))

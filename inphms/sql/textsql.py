@@ -83,6 +83,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # frames of the machinery, skipped when naming the code that wrote the text
 MACHINERY = (HERE + os.sep, os.path.join(os.path.dirname(HERE), "tools", "sql.py"))
 MAX_SITES = 4096
+# a string of the calling statement that can be a where or set text
+LOOKS_SQL = re.compile(r"[=<>]|\b(?:in|like|is|between)\b", re.I)
 
 # calling site (file, line) -> {"forms": shapes of the f-strings written there, "seen": shapes used}
 sites = {}
@@ -156,8 +158,8 @@ def source_forms(path, line):
             t = "".join(v.value if isinstance(v, ast.Constant) else "0" for v in n.values)
         elif isinstance(n, ast.Constant) and isinstance(n.value, str):
             t = n.value
-        if t is None or len(t) > MAX_TEXT:
-            continue
+        if t is None or len(t) > MAX_TEXT or not LOOKS_SQL.search(t):
+            continue        # not a where/set text ('table', 'ses'): a variable's text is pinned instead
         try:
             forms.add(split_literals(t, quiet=True)[0])
         except TextSqlError:

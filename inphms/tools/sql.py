@@ -301,9 +301,11 @@ def sql_next(r):
 
 def next_rows(r, id, n):
     a = r.get("is_active", 1)
-    where = dict(r.get("where") or {})
-    if id != "":
-        where["id/after"] = (">", id)
+    where = r.get("where") or {}
+    if id != "" and isinstance(where, dict):
+        where = {**where, "id/after": (">", id)}
+    elif id != "":
+        where = [where, {"id": (">", id)}]      # Flyton's text where, ANDed
     w = find_rows({"table": r["table"], "where": where, "is_active": a, "sort": "id",
                      "limit": n, "all": 1, "debug": r.get("debug")})
     if not w:
@@ -332,16 +334,16 @@ def to_dict(v):
     return d
 
 
-def add_to_data(table, id, key, val=""):
-    """Merge into the row's JSON data, atomically; val "!del" removes the key.
+def add_to_data(table, id, fld1, val1=""):
+    """Merge into the row's JSON data, atomically; val1 "!del" removes the key.
 
-    key is one key (with val) or a dict of keys and values.
-    Answers {"status":1,"id":id} or {"status":0,"err":..}.
+    fld1 is one key (with val1) or a dict of keys and values (Flyton's names).
+    Answers as insert_to_sql: status True and id, or {"status":0,"err":..}.
     """
-    if isinstance(key, dict):
-        kv = dict(key)
+    if isinstance(fld1, dict):
+        kv = dict(fld1)
     else:
-        kv = {key: val}
+        kv = {fld1: val1}
     try:
         return merge_data(table, id, kv)
     except SqlError as e:

@@ -184,3 +184,21 @@ def test_shapes_are_cached_per_form():
             ("`user_id` = %s AND `id` = %s", [i, f"t{i}"])
     info = textsql.compile_shape.cache_info()
     assert (info.misses, info.hits) == (1, 49)
+
+
+def test_sql_order_and_sql_next_take_a_text_where(shop):
+    w = [p["name"] for p in sql_order({"table": "prod", "id": "", "batch": 2, "where": "price <= 1200"})]
+    assert w == ["green tea", "black tea", "espresso"]
+    first = sql_next({"table": "prod", "id": "", "where": "cat_id = 301"})
+    assert first["name"] == "espresso"
+    assert sql_next({"table": "prod", "id": first["id"], "where": "cat_id = 301"})["name"] == "latte"
+
+
+def test_a_helper_passing_a_callers_text_is_pinned_not_refused():
+    def find_ses(where):
+        return textsql.where_sql(FakeEngine, where)    # the statement has no text of its own
+
+    assert find_ses("user_id = 5")[1] == [5]
+    assert find_ses("user_id = 6")[1] == [6]
+    with pytest.raises(SqlError, match="another form"):
+        find_ses("user_id = 6 OR user_id <> 0")

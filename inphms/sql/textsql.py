@@ -101,18 +101,18 @@ class TextSqlError(SqlError):
 
 
 def caller_frame():
-    """(file, line) of the first frame outside inphms.sql and tools/sql.py: the code that wrote the text."""
+    """(file, line, code) of the first frame outside inphms.sql and tools/sql.py: the code that wrote the text."""
     f = sys._getframe(1)
     while f is not None:
         path = os.path.abspath(f.f_code.co_filename)
         if not path.startswith(MACHINERY) and "sqlglot" not in path:
-            return path, f.f_lineno
+            return path, f.f_lineno, f.f_code
         f = f.f_back
-    return "?", 0
+    return "?", 0, None
 
 
 def caller():
-    path, line = caller_frame()
+    path, line, _code = caller_frame()
     return f"{path}:{line}"
 
 
@@ -127,11 +127,14 @@ def check_site(text, shape):
     call (in a variable) has no form in the statement: the first form the
     site uses is kept, and a different one later is refused.
     """
-    site = caller_frame()
+    # keyed by the code object too (its id; the entry holds the object, so the id
+    # stays its own): code reloaded from an edited file is a new site
+    path, line, code = caller_frame()
+    site = (path, line, id(code))
     with sites_lock:
         known = sites.get(site)
     if known is None:
-        known = {"forms": source_forms(*site), "seen": set()}
+        known = {"forms": source_forms(path, line), "seen": set(), "code": code}
         with sites_lock:
             if len(sites) >= MAX_SITES:
                 sites.clear()
@@ -179,8 +182,18 @@ def statement_at(path, line):
     return best
 
 
-@functools.lru_cache(maxsize=256)
 def file_tree(path):
+    """The file's syntax tree, parsed again when the file has changed (a reload)."""
+    linecache.checkcache(path)
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        stamp = 0
+    return parsed_file(path, stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def parsed_file(path, stamp):
     src = "".join(linecache.getlines(path))
     if not src:
         return None

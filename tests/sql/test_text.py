@@ -1,5 +1,6 @@
 """Text where and set, as Flyton code writes them: parsed into parameters, on both engines."""
 import datetime
+import os
 
 import pytest
 
@@ -202,3 +203,27 @@ def test_a_helper_passing_a_callers_text_is_pinned_not_refused():
     assert find_ses("user_id = 6")[1] == [6]
     with pytest.raises(SqlError, match="another form"):
         find_ses("user_id = 6 OR user_id <> 0")
+
+
+def test_an_edited_and_reloaded_file_gives_its_new_forms(tmp_path):
+    import importlib.util
+    import time
+    path = tmp_path / "flypage.py"
+
+    def load(text):
+        path.write_text("from inphms.sql import textsql\n\n"
+                        "def find(eng, v):\n"
+                        f"    return textsql.where_sql(eng, f\"{text}\")\n")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        spec = importlib.util.spec_from_file_location("flypage", path)
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        return m
+
+    m = load("id='{v}'")
+    assert m.find(FakeEngine, "a") == ("`id` = %s", ["a"])
+    m = load("user_id={v} AND is_active=1")
+    assert m.find(FakeEngine, 5) == ("`user_id` = %s AND `is_active` = %s", [5, 1])
+    with pytest.raises(SqlError, match="form"):
+        m.find(FakeEngine, "5 OR 1=1")

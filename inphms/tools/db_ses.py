@@ -75,7 +75,7 @@ def ses_user(ses):
     """The users row (id, username, FirstName, LastName, Roles) of an active session, or False."""
     if not sessions.valid_token(ses):
         return False
-    w = find_in_sql({"table": "ses s", "fld": "s.id", "val": ses,
+    w = find_rows({"table": "ses s", "fld": "s.id", "val": ses,
                      "what": "u.id,u.username,u.FirstName,u.LastName,u.Roles",
                      "where": {"s.is_active": 1, "u.is_active": 1},
                      "join": [{"jtab": "users u", "on": "s.user_id", "jon": "u.id"}]})

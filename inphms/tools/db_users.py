@@ -38,7 +38,7 @@ def user_find(u):
     """The users row of username u (active or not), or False."""
     if not isinstance(u, str) or not u:
         return False
-    return find_in_sql({"table": "users", "fld": "username", "val": u, "what": what})
+    return find_rows({"table": "users", "fld": "username", "val": u, "what": what})
 
 
 def user_login(u, p):
@@ -136,7 +136,7 @@ def user_mfa_check(pre, code):
     if not isinstance(pre, str) or not pre:
         return {"ok": 0}
     h = hashlib.sha256(pre.encode()).hexdigest()
-    w = find_in_sql({"table": "users", "what": what, "is_active": 1,
+    w = find_rows({"table": "users", "what": what, "is_active": 1,
                      "where": {"mfa_pre": ("=", h, "data")}})
     if not w:
         return {"ok": 0}

@@ -30,18 +30,18 @@ def load(token):
     """The session's data dict with ``my_user_id``, or None when there is no live session."""
     if not valid_token(token):
         return None
-    from tools.sql import kic_sql
+    from tools.sql import run_sql
     since = get_engine().seconds_since("updated_at")
-    rows = kic_sql(LOAD.format(idle=since), (token,))
+    rows = run_sql(LOAD.format(idle=since), (token,))
     if not rows:
         return None
     user_id, data, idle = rows[0]
     idle = int(idle or 0)
     if config["ses_ttl"] and idle > config["ses_ttl"]:
-        kic_sql(EXPIRE, (token,))
+        run_sql(EXPIRE, (token,))
         return None
     if idle >= TOUCH_EVERY:
-        kic_sql(TOUCH, (token,))
+        run_sql(TOUCH, (token,))
     if isinstance(data, (str, bytes)):
         data = json.loads(data or "{}")
     data = dict(data or {})

@@ -29,7 +29,7 @@ def load(args=()):
     addons = module.load_addons(config)
     sql.init_database(config, addons)
     from tools.sql import count_in_sql
-    if not count_in_sql({"table": "users"}):
+    if not count_in_sql({"table": "users"})[0]:
         _logger.warning("no users yet: create one with python inphms-bin user add NAME --roles admin")
     sql.close_all()         # a forking server's workers open their own connections
     printcapture.install()

@@ -106,7 +106,7 @@ every = 3600
 
 
 def NAME_tick(data):
-    n = count_in_sql({"table": "NAME", "is_active": 1})
+    n = count_in_sql({"table": "NAME", "is_active": 1})[0]
     w = find_in_sql({"table": "gen", "fld": "key1", "val": "NAME_count", "what": "id"})
     if not w:
         insert_to_sql({"table": "gen", "set": {"key1": "NAME_count", "val1": str(n)}})

@@ -20,6 +20,7 @@ import sys
 import inphms.addons
 import inphms.tools
 from inphms import errors
+from . import tools_alias
 
 _logger = logging.getLogger(__name__)
 
@@ -165,16 +166,12 @@ def extend_tools_path(addons):
     them (a Flyton project ships its ``sql.py``, ``db_ses.py``...) is never
     imported: the log names each such file once.
     """
-    own = os.path.dirname(inphms.tools.__file__)
     for addon in addons:
         tools_dir = addon.subpath("server", "apis", "tools")
         if not os.path.isdir(tools_dir) or tools_dir in inphms.tools.__path__:
             continue
-        for filename in sorted(os.listdir(tools_dir)):
-            if filename.endswith(".py") and os.path.isfile(os.path.join(own, filename)):
-                _logger.info("tool %s of addon %s is not used: inphms's tools.%s serves",
-                             os.path.join(tools_dir, filename), addon.name, filename[:-3])
         inphms.tools.__path__.append(tools_dir)
+        tools_alias.note_shadowed(addon.name, tools_dir)
 
 
 def extend_flyton_path(addons):

@@ -5,11 +5,19 @@ entry is not enough: `tools.sql` would then be loaded a second time under a
 second name, with its own pool and its own state.  This finder answers every
 `tools` / `tools.X` import with the module object of `inphms.tools` /
 `inphms.tools.X`, so both names always share one module.
+
+An addon's own ``server/apis/tools/X.py`` is found through the ``tools``
+package path, after inphms's own folder, so when inphms has a tool of that
+name, inphms's serves; ``note_shadowed`` says so in the log, once per file.
 """
 import importlib
 import importlib.abc
 import importlib.util
+import logging
+import os
 import sys
+
+_logger = logging.getLogger(__name__)
 
 ALIAS = "tools"
 REAL = "inphms.tools"
@@ -40,3 +48,25 @@ class ToolsAliasFinder(importlib.abc.MetaPathFinder):
 def install():
     if not any(isinstance(finder, ToolsAliasFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, ToolsAliasFinder())
+
+
+shadowed_seen = set()
+
+
+def note_shadowed(addon_name, tools_dir):
+    """Log once per file each module of tools_dir that inphms's own tools.X shadows."""
+    import inphms.tools
+    own = os.path.dirname(os.path.abspath(inphms.tools.__file__))
+    try:
+        names = sorted(os.listdir(tools_dir))
+    except OSError:
+        return
+    for f in names:
+        path = os.path.join(tools_dir, f)
+        if not f.endswith(".py") or f == "__init__.py" or path in shadowed_seen:
+            continue
+        if not os.path.isfile(os.path.join(own, f)):
+            continue
+        shadowed_seen.add(path)
+        _logger.warning("addon %s: its %s is not used: inphms's tools.%s serves instead", addon_name,
+                        path, f[:-3])

@@ -8,6 +8,7 @@ statement is built.  The grammar of each option is documented in docs/sql.md.
 import re
 
 from .errors import SqlError
+from . import textsql
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 NAME_RE = re.compile(rf"^{NAME}$")
@@ -139,10 +140,22 @@ def like_pattern(value):
 
 
 def conditions(eng, where):
-    if not where:
+    if where is None or where == {} or where == "":
         return [], []
+    if isinstance(where, list):
+        # several parts ANDed: what tools.sql joins to a caller's where (sql_order)
+        sqls, params = [], []
+        for part in where:
+            s, p = conditions(eng, part)
+            sqls += s
+            params += p
+        return sqls, params
+    if isinstance(where, (str, int)) and not isinstance(where, bool):
+        # Flyton's text form: parsed, its literals made parameters (textsql)
+        sql, params = textsql.where_sql(eng, where if isinstance(where, str) else str(where))
+        return [f"({sql})"], params
     if not isinstance(where, dict):
-        raise SqlError("where must be a dict: {'col': value} or {'col': (op, value)}")
+        raise SqlError("where must be a dict {'col': value}, or a text condition (docs/sql.md)")
     sqls, params = [], []
     for key, value in where.items():
         sql, p = condition(eng, key, value)
@@ -272,7 +285,8 @@ def select(eng, r, count=False):
         sql += order
         params += p
         limit = r.get("limit")
-        if limit in (None, "") and not r.get("all"):
+        # Flyton tests the key, not its value: 'all': 0 gives the list too
+        if limit in (None, "") and "all" not in r:
             limit = 1
         if limit not in (None, ""):
             lim, p = limit_sql(limit)

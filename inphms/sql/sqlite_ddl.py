@@ -9,7 +9,8 @@
     table option AUTO_INCREMENT=N   a sqlite_sequence row, so the first id is N
     DEFAULT CURRENT_TIMESTAMP       the same (UTC, as the MySQL connections use)
     ON UPDATE CURRENT_TIMESTAMP     an AFTER UPDATE trigger that sets the column
-                                    unless the UPDATE itself changed it
+                                    unless the UPDATE itself changed it (one
+                                    trigger for all such columns of a table)
     UNIQUE [KEY name] (cols)        UNIQUE (cols)
     KEY/INDEX name (cols)           CREATE INDEX "<table>__<name>"
     COMMENT 'x'                     an SQL comment kept in the schema
@@ -80,14 +81,32 @@ def trigger(table, col):
             f"BEGIN UPDATE {t} SET {c} = CURRENT_TIMESTAMP WHERE rowid = NEW.rowid; END")
 
 
+def twins_trigger(table, cols):
+    """One AFTER UPDATE trigger for several ON UPDATE columns (updated_at and update_at).
+
+    Each column that the UPDATE left as it was gets CURRENT_TIMESTAMP, in
+    one statement: one trigger per column would fire again on the other
+    trigger's own UPDATE and overwrite a time the UPDATE had set.
+    """
+    t = q(table.name)
+    when = " OR ".join(f"NEW.{q(c.name)} IS OLD.{q(c.name)}" for c in cols)
+    sets = ", ".join(f"{q(c.name)} = CASE WHEN NEW.{q(c.name)} IS OLD.{q(c.name)} THEN CURRENT_TIMESTAMP "
+                     f"ELSE NEW.{q(c.name)} END" for c in cols)
+    return (f"CREATE TRIGGER {q(table.name + '__on_update')} AFTER UPDATE ON {t} FOR EACH ROW "
+            f"WHEN {when} BEGIN UPDATE {t} SET {sets} WHERE rowid = NEW.rowid; END")
+
+
 def create_statements(table):
     stmts = [(create_table(table), None)]
     start = table.options.get("auto_increment")
     if table.auto_column is not None and start and start > 1:
         stmts.append(("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", (table.name, start - 1)))
-    for col in table.columns:
-        if col.on_update:
-            stmts.append((trigger(table, col), None))
+    auto = [col for col in table.columns if col.on_update]
+    if len(auto) > 1:
+        stmts.append((twins_trigger(table, auto), None))
+        auto = []
+    for col in auto:
+        stmts.append((trigger(table, col), None))
     for name, cols in table.keys:
         index = f"{table.name}__{name or '_'.join(cols)}"
         stmts.append((f"CREATE INDEX {q(index)} ON {q(table.name)} ({', '.join(map(q, cols))})", None))

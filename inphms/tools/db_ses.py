@@ -13,22 +13,33 @@ atomically (tools.sql's add_to_data), so two requests adding different keys
 both keep theirs.
 """
 import json
+import logging
 import secrets
+import urllib.parse
 
 from inphms import sessions
 from tools.sql import *
 
 __all__ = ["add2ses", "check_ses", "is_ses", "create_new_ses", "end_ses", "is_ses_role",
-           "ses_user"]
+           "ses_user", "ses_list", "live_url"]
+
+log = logging.getLogger(__name__)
 
 
 def add2ses(ses, obj):
-    """Merge obj (a dict) into the session's data; {"status":1} or {"status":0,"err"}."""
+    """Merge obj (a dict) into the session's data.
+
+    False when there is no such session, as Flyton's; else the answer of
+    add_to_data ({"status": 1, ...}, or status 0 and err).
+    """
     if not sessions.valid_token(ses):
-        return {"status": 0, "err": "bad session"}
+        return False
     if not isinstance(obj, dict):
         return {"status": 0, "err": "add2ses needs a dict"}
-    return add_to_data("ses", ses, obj)
+    t = add_to_data("ses", ses, obj)
+    if not t["status"] and "no row" in t.get("err", ""):
+        return False
+    return t
 
 
 def check_ses(ses):
@@ -42,10 +53,14 @@ is_ses = check_ses
 
 
 def create_new_ses(user_id, data={}):
-    """A new active session of user_id; returns its token."""
+    """A new active session of user_id; returns its token, or 0 when it could not be written (Flyton's)."""
     ses = secrets.token_urlsafe(63)
     d = json.dumps(dict(data or {}), ensure_ascii=False)
-    kic_sql("INSERT INTO ses (id, user_id, is_active, data) VALUES (%s, %s, 1, %s)", (ses, user_id, d))
+    try:
+        run_sql("INSERT INTO ses (id, user_id, is_active, data) VALUES (%s, %s, 1, %s)", (ses, user_id, d))
+    except SqlError as e:
+        log.warning("create_new_ses(%r): %s", user_id, e)
+        return 0
     return ses
 
 
@@ -60,7 +75,7 @@ def ses_user(ses):
     """The users row (id, username, FirstName, LastName, Roles) of an active session, or False."""
     if not sessions.valid_token(ses):
         return False
-    w = find_in_sql({"table": "ses s", "fld": "s.id", "val": ses,
+    w = find_rows({"table": "ses s", "fld": "s.id", "val": ses,
                      "what": "u.id,u.username,u.FirstName,u.LastName,u.Roles",
                      "where": {"s.is_active": 1, "u.is_active": 1},
                      "join": [{"jtab": "users u", "on": "s.user_id", "jon": "u.id"}]})
@@ -78,3 +93,23 @@ def is_ses_role(ses, role):
     if role in (r or []):
         return 1
     return 0
+
+
+def ses_list(r):
+    """The active sessions idle for more than r["ttl"] hours: a list of rows (all columns), or False."""
+    ttl = int(r["ttl"])
+    return find_in_sql({'table': 'ses', 'fld': 'is_active', 'val': 1, 'all': 1, 'what': '*',
+                        'where': f"updated_at<DATE_SUB(NOW(),INTERVAL {ttl} HOUR)"})
+
+
+def live_url(cont_id):
+    """The renew link of the first session (is_active 2) whose data cont_id is cont_id; "" when none.
+
+    The data key is compared as text, as Flyton's comment asks.
+    """
+    w = find_rows({'table': 'ses', 'fld': 'is_active', 'val': 2, 'what': 'id', 'all': 1,
+                   'where': {'cont_id': ('=', str(cont_id), 'data')}, 'sort': 'id'})
+    if not w:
+        return ""
+    s = urllib.parse.quote(str(w[0][0]), safe="")
+    return f"/pages/renew.html?ses={s}&a=1&admi=1"

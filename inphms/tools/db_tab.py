@@ -37,7 +37,7 @@ def list_tab_dict(table, fld):
 
 
 def gen_row(key1):
-    w = find_in_sql({"table": "gen", "fld": "key1", "val": key1, "is_active": 1,
+    w = find_rows({"table": "gen", "fld": "key1", "val": key1, "is_active": 1,
                      "what": "id,val1,data", "sort": "id", "desc": 1})
     if not w:
         return {}

@@ -47,7 +47,7 @@ def user_find(u):
     """The users row of username u (active or not), or False."""
     if not isinstance(u, str) or not u:
         return False
-    return find_in_sql({"table": "users", "fld": "username", "val": u, "what": what})
+    return find_rows({"table": "users", "fld": "username", "val": u, "what": what})
 
 
 def user_login(u, p):
@@ -155,7 +155,7 @@ def user_off(u):
     w = user_find(u)
     if not w:
         return {"status": 0, "err": f"no user {u}"}
-    kic_sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (w["id"],))
+    run_sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (w["id"],))
     return insert_to_sql({"table": "users", "id": w["id"], "set": {"is_active": 0}})
 
 
@@ -191,7 +191,7 @@ def user_mfa_check(pre, code):
     if not isinstance(pre, str) or not pre:
         return {"ok": 0}
     h = hashlib.sha256(pre.encode()).hexdigest()
-    w = find_in_sql({"table": "users", "what": what, "is_active": 1,
+    w = find_rows({"table": "users", "what": what, "is_active": 1,
                      "where": {"mfa_pre": ("=", h, "data")}})
     if not w:
         return {"ok": 0}
@@ -210,7 +210,7 @@ def user_mfa_check(pre, code):
 
 def first_admin():
     """On an empty users table: user admin with a random password; returns it, else ""."""
-    if count_in_sql({"table": "users"}):
+    if count_in_sql({"table": "users"})[0]:
         return ""
     import secrets
     p = secrets.token_urlsafe(12)

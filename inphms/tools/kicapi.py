@@ -16,6 +16,8 @@ to the request being served (its thread or greenlet), so two calls at the
 same moment never see each other's answer.  The browser reads it as
 responseData["server"]["allow"], ["msg"] and the keys of more.
 """
+import json
+
 from inphms import http, printcapture
 
 __all__ = ["api_ok", "api_err"]
@@ -39,3 +41,18 @@ def answer(d):
     r = http.current_request()
     if r is not None:
         r.answer = {**(r.answer or {}), **d}
+
+
+def mores(more):
+    """Flyton's text of more keys: {"price": 100.4} -> ',"price":"100.4"' (each value as text).
+
+    Keys and values are JSON-escaped, so a quote in a value cannot end the
+    answer's string early (Flyton's pastes them as they are).
+    """
+    s = ""
+    for k in more or {}:
+        s += f",{json.dumps(str(k), ensure_ascii=False)}:{json.dumps(str(more[k]), ensure_ascii=False)}"
+    return s
+
+
+__all__ += ["mores"]

@@ -23,7 +23,7 @@ import threading
 
 import inphms.http
 
-__all__ = ["txt", "lang_dic", "reset_lang_cache"]
+__all__ = ["txt", "txt1", "txtDic", "txtGetProp", "load_dictionary", "lang_dic", "reset_lang_cache"]
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +37,26 @@ lock = threading.Lock()
 cache = {"addons": None, "langs": {}}
 
 
-def txt(*parts):
+def txt(*parts, **kwargs):
     """Each part translated (its spaces around kept), the parts joined.
 
     txt("Total", ": ") -> "סך הכל: " in Hebrew; None parts give "".
+    Keyword arguments are taken and not used, as in Flyton.
     """
-    dic = lang_dic(inphms.http.current_lang())
+    dic = load_dictionary()
     a = ""
     for p in parts:
         a += txt1(p, dic)
     return a
 
 
-def txt1(p, dic):
-    """One part translated by `dic`, keeping its leading/trailing spaces."""
-    if p is None:
+def txt1(z, dic=None):
+    """One part translated (by `dic`, else the request's language), keeping its leading/trailing spaces."""
+    if dic is None:
+        dic = load_dictionary()
+    if z is None:
         return ""
-    s = str(p)
+    s = str(z)
     t = dic.get(s)
     if t:
         return t
@@ -62,6 +65,28 @@ def txt1(p, dic):
     m = pad.fullmatch(s)
     before, s, after = m.groups()
     return before + dic.get(s, s) + after
+
+
+def txtDic(z):
+    """z translated into the request's language, or z itself when there is no translation."""
+    return load_dictionary().get(z, z)
+
+
+def txtGetProp(z):
+    """(before, after, s): the spaces before and after z, and z without them (spaces only, as Flyton)."""
+    s = z.lstrip(" ")
+    before = z[:len(z) - len(s)]
+    t = s.rstrip(" ")
+    return before, s[len(t):], t
+
+
+def load_dictionary():
+    """The dictionary {text: translation} of the request's language (see lang_dic).
+
+    Flyton's returns a fixed Hebrew dict; here it is the addons'
+    client/lang/<lang>.json merged, for the session's or config's lang.
+    """
+    return lang_dic(inphms.http.current_lang())
 
 
 def lang_dic(lang):

@@ -26,9 +26,13 @@ import re
 import urllib.parse
 from datetime import date, datetime, time, timedelta
 
+# Flyton's kicutil imports kiclang's names, so `from tools.kicutil import *` gives txt() too
+from inphms.tools.kiclang import load_dictionary, txt, txt1, txtDic, txtGetProp
+
 __all__ = [
-    "kicnav", "kiclink", "kicmenu", "kicbutton", "kicbutton0", "kiccard",
-    "kic_collapse", "kicinput", "kicselect", "kic_date", "esc",
+    "kic_more", "kicnav", "kiclink", "kicmenu", "kicnavbar", "kicbutton", "kicbutton0", "kiccard",
+    "kic_icon", "cond_but", "kic_collapse", "kicinput", "kicselect", "kicselect_def", "kicselect_o",
+    "kic_date", "esc", "txt", "txt1", "txtDic", "txtGetProp", "load_dictionary",
 ]
 
 kicr = 309012
@@ -38,7 +42,13 @@ kicjs = "/lib/kicdev.js"
 kicown = ("app", "r", "ses", "rpage")
 
 # keys of `more` that shape a card or a collapse; the others go to the URL
-kiclook = ("width", "icon", "cls", "but_cls", "cid", "open")
+kiclook = ("width", "icon", "cls", "but_cls", "cid", "open", "color")
+
+# kiccard's more["color"] -> the card's background class (Flyton's three)
+kiccolors = {"red": "bg-danger", "green": "bg-success", "grey": "bg-secondary"}
+
+# kic_icon(): a word of the card's title -> its icon (Flyton's)
+kicicons = (("Insurance", "&#x1F6E1;"), ("Organizations", "&#x1F465;"), ("Occupation", "&#x1F4BC;"))
 
 # kic_date() format names (the seed's), else a strftime format
 kicfmt = {
@@ -102,8 +112,13 @@ def kiclink(page, ses, title, cls="kicmenu", more={}, app="start"):
     return h
 
 
-def kicmenu(items, ses, cur="", more={}):
-    """A nav bar of page links, the current page marked active.
+def kicmenu(page, ses, title, cls="kicmenu"):
+    """Flyton's link to a page: <a class=cls href=kicnav(page, ses)>title</a>."""
+    return kiclink(page, ses, title, cls)
+
+
+def kicnavbar(items, ses, cur="", more={}):
+    """A nav bar of page links, the current page marked active (inphms's; see kicmenu for one link).
 
     items: {page: title} or a list of (page, title) / (page, title, params)
     more:  "id" of the nav (default kicmenu), "cls" of the nav
@@ -141,7 +156,7 @@ def kicmenu1(t, ses, cur, app):
     return h
 
 
-def kicbutton(page, ses, title, cls="btn btn-primary", more={}, app="start"):
+def kicbutton(page, ses, title, cls="kicmenu", more={}, app="start"):
     """A button that opens a page; more["use"] = ids of form elements to send.
 
     kicbutton("prodsave", ses, txt("Save"), "btn btn-primary",
@@ -177,23 +192,24 @@ def kiccard(title, title1, explain, button_text="", ses="", page="", more={}):
     """A bootstrap card: header title (+icon), body title, text and a button.
 
     more: "width" (css width, e.g. "450px"), "icon" (markup shown at the
-    right of the header), "cls" (more card classes), "but_cls" (button
-    classes, default "btn btn-primary"); every other key (and "use") goes
-    to the button's URL.
+    right of the header; else kic_icon()), "cls" (more card classes),
+    "color" (red, green or grey: the card's background), "but_cls" (the
+    button's bootstrap kind, "primary" by default, or its full classes);
+    every other key (and "use") goes to the button's URL.
     """
     more = more or {}
     st = ""
     if more.get("width"):
         st = f''' style="width:{esc(more["width"])}"'''
-    cls = esc(("card " + str(more.get("cls", ""))).strip())
-    icon = more.get("icon", "")
+    c = str(more.get("cls", ""))
+    if more.get("color") in kiccolors:
+        c = kiccolors[more["color"]]
+    cls = esc(("card " + c).strip())
+    icon = kic_icon(str(title), more)
     t1 = ""
     if title1:
         t1 = f"""<h5 class="card-title">{title1}</h5>"""
-    bc = more.get("but_cls", "btn btn-primary")
-    but = ""
-    if button_text:
-        but = kicbutton(page, ses, button_text, bc, kicpars(more))
+    but = cond_but(page, ses, button_text, more)
     h = f"""
 <div class="{cls}"{st}>
   <div class="card-header d-flex justify-content-between align-items-center">
@@ -207,6 +223,35 @@ def kiccard(title, title1, explain, button_text="", ses="", page="", more={}):
   </div>
 </div>"""
     return h
+
+
+def kic_icon(title, m):
+    """The card's icon: m["icon"], else Flyton's icon of a word in the title, else ""."""
+    if "icon" in m:
+        return m["icon"]
+    for w, i in kicicons:
+        if w in title:
+            return i
+    return ""
+
+
+def cond_but(page, ses, button_text, more):
+    """The card's button, or "" when there is no button text.
+
+    more["but_cls"] is the bootstrap kind ("danger" -> "btn btn-danger",
+    Flyton's way), or full classes when it holds a space or starts with btn.
+    """
+    if not button_text:
+        return ""
+    bc = kicbutcls(more.get("but_cls", "primary"))
+    return kicbutton(page, ses, button_text, bc, kicpars(more))
+
+
+def kicbutcls(c):
+    c = str(c)
+    if " " in c or c.startswith("btn"):
+        return c
+    return "btn btn-" + c
 
 
 def kicpars(more):
@@ -226,7 +271,7 @@ def kic_collapse(title, explain, button_text="", ses="", page="", more={}):
     show = ""
     if more.get("open"):
         show = " show"
-    bc = more.get("but_cls", "btn btn-primary")
+    bc = kicbutcls(more.get("but_cls", "primary"))
     foot = ""
     if button_text:
         but = kicbutton(page, ses, button_text, bc, kicpars(more))
@@ -285,67 +330,70 @@ def kicflags(more):
     return a
 
 
-def kicselect(id, label, opts, more={}):
-    """A labelled bootstrap select with id=name=id.
+def kicselect(id, label, more={}):
+    """Flyton's labelled bootstrap select with id=name=id.
 
-    opts: {value: text}, a list of (value, text) pairs (or rows whose
-    [0] and [1] are value and text), or a list of values (text = value).
-    more: "value" (the selected value, compared as text), "empty" (text of a
-    first option with value ""), "onchange", "req", "dis".
+    more: "data" the options: rows whose [0] and [1] are value and name
+    (a find_in_sql list), or a {value: name} dict; "value" the selected
+    value (compared as text); "empty" (any value) a first option 0 "None";
+    "disable" (1 = disabled); inphms's "onchange", "req", "dis" too.
+    An option reads "name - value", as Flyton's.
     """
     more = more or {}
     i = esc(id)
     lab = ""
     if label:
-        lab = f"""<label for="{i}" class="form-label">{label}</label>"""
-    emp = ""
-    if "empty" in more:
-        emp = f"""<option value="">{more["empty"]}</option>"""
+        lab = f"""<label for="{i}" class="form-label"> {label}</label>"""
     ev = kicev(more)
     fl = kicflags(more)
+    if more.get("disable"):
+        fl += " disabled"
     h = f"""
-<div class="mb-3">
+<div style="width:300px" class="mb-3">
   {lab}
-  <select id="{i}" name="{i}" class="form-select"{ev}{fl}>
-    {emp}{kicopts(opts, more.get("value"))}
+  <select id="{i}" name="{i}" class="form-select" aria-label="{i}"{ev}{fl}>
+    {kicselect_def(more)}{kicselect_o(more.get("value"), more.get("data") or [])}
   </select>
 </div>"""
     return h
 
 
-def kicopts(opts, cur):
-    """The <option> tags of kicselect(), `cur` selected."""
-    if isinstance(opts, dict):
-        opts = list(opts.items())
+def kicselect_def(more):
+    """The first option 0 "None" when more has "empty", else "" (Flyton's gives None, printed as text)."""
+    if "empty" not in more:
+        return ""
+    return """<option value="0">None</option>"""
+
+
+def kicselect_o(def1, data):
+    """The <option> tags of rows (value, name) or a {value: name} dict, def1 selected.
+
+    Values are compared as text: a query parameter ("3") selects row id 3.
+    """
+    if isinstance(data, dict):
+        data = list(data.items())
     a = ""
-    for o in opts:
-        v, t = kicopt(o)
+    for x in data:
+        v, name = x[0], x[1]
         sel = ""
-        if cur is not None and str(v) == str(cur):
+        if def1 is not None and str(v) == str(def1):
             sel = " selected"
         a += f"""
-    <option value="{esc(v)}"{sel}>{t}</option>"""
+    <option{sel} value="{esc(v)}">{name} - {esc(v)}</option>"""
     return a
 
 
-def kicopt(o):
-    """(value, text) of one option: a plain value or a pair/row."""
-    if o is None or isinstance(o, (str, bytes, int, float)):
-        return o, o
-    return o[0], o[1]
-
-
-def kic_date(d="", fmt="%Y-%m-%d"):
+def kic_date(h="", format="%Y-%m-%d"):
     """Format a date: kic_date(w["created_at"], "disp") -> "14-06-2024".
 
-    d: a datetime/date, an ISO text ("2024-06-14", "2024-06-14 10:34:27",
+    h: a datetime/date, an ISO text ("2024-06-14", "2024-06-14 10:34:27",
     as SQLite gives them), or "" / "now" / None for now.
-    fmt: a strftime format, or "-" (2024-06-14), "y0" (2024), "disp"/8
+    format: a strftime format, or "-" (2024-06-14), "y0" (2024), "disp"/8
     (14-06-2024), 6 (06/14/2024), "time" (2024-06-14 10:34),
     "int"/3 (20240614 as an int), "add N days|hours|minutes|weeks" (the
     datetime N units later; N may be negative).
     """
-    d = kicdt(d)
+    d, fmt = kicdt(h), format
     if fmt in ("int", 3):
         return int(d.strftime("%Y%m%d"))
     if str(fmt).startswith("add "):

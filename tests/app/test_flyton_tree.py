@@ -81,8 +81,8 @@ def by_id(html, id):
 def test_the_start_up_log_tells_what_serves(fly):
     log = fly.log()
     assert re.search(r"Flyton tree flyproj at \S+flyproj: client/app is on the import path", log)
-    assert re.search(r"tool \S+/server/apis/tools/sql.py of addon flyproj is not used: "
-                     r"inphms's tools.sql serves", log)
+    assert re.search(r"addon flyproj: its \S+/server/apis/tools/sql.py is not used: "
+                     r"inphms's tools.sql serves instead", log)
     assert "api_login of addon flyproj" in log and "is not served: inphms's login serves" in log
     assert re.search(r"login: api_login of addon base serves", log)
     assert re.search(r"\?app=start runs \S+flyproj/client/app/start.py \(main\(data\)\); the client/admin "

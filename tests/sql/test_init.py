@@ -7,7 +7,7 @@ import pytest
 from inphms import errors, sql
 from inphms.config import config
 from inphms.modules.module import load_addons
-from tools.sql import find_in_sql, insert_to_sql, kic_sql
+from tools.sql import find_in_sql, insert_to_sql, kic_sql, run_sql
 
 ALL = {"users", "ses", "gen", "logs", "cron", "ses_arc", "logs_arc", "cat", "prod"}
 
@@ -79,7 +79,7 @@ def test_unique_unsigned_and_json_are_enforced_on_both_engines(db):
     neg = insert_to_sql({"table": "prod", "set": {"name": "x", "price": -1}})
     assert neg["status"] == 0
     with pytest.raises(sql.SqlError):
-        kic_sql("INSERT INTO users (username, Roles) VALUES (%s, %s)", ("noa", "not json"))
+        run_sql("INSERT INTO users (username, Roles) VALUES (%s, %s)", ("noa", "not json"))
     assert find_in_sql({"table": "users", "fld": "username", "val": "noa"}) is False
 
 

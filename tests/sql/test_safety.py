@@ -47,7 +47,7 @@ def check_one_value(s, n):
                                        "what": "id", "all": 1})] == [id]
     assert [x[0] for x in find_in_sql({"table": "users", "where": {"username": ("in", [s, "nobody"])},
                                        "what": "id", "all": 1})] == [id]
-    assert count_in_sql({"table": "users", "fld": "username", "val": s}) == 1
+    assert count_in_sql({"table": "users", "fld": "username", "val": s})[0] == 1
     assert get_data("users", id) == {"k": s, s: s}
     assert get_data("users", s, "username") == {"k": s, s: s}
     assert add_to_data("users", id, s, s + "!")["status"] == 1
@@ -115,6 +115,8 @@ def refused(call):
         return True
     if isinstance(w, dict) and w.get("status") == 0 and w.get("err"):
         return True
+    if isinstance(w, dict) and isinstance(w.get("status"), SqlError):
+        return True     # the database refused it (Flyton's {"status": err})
     if hasattr(w, "__next__"):
         return refused(lambda: list(w))
     return False

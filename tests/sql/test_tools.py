@@ -15,8 +15,13 @@ from tools.db_tab import *
 from tools.sql import *
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC = {"find_in_sql", "insert_to_sql", "sql_order", "sql_next", "count_in_sql", "get_data",
-          "add_to_data", "save_to_data", "get_record", "gen_data", "kic_sql", "SqlError"}
+# Flyton's sql.py, function for function, and inphms's own (save_to_data, run_sql, find_rows)
+FLYTON_SQL = {"kic_sql_connect", "find_in_sql", "insert_to_sql", "count_in_sql", "gen_data", "get_data",
+              "add_to_data", "get_next_counter", "kic_sql", "kic_sql_delete", "import_state", "sql_next",
+              "sql_order", "array2obj", "dic_of_table", "is_gen_table", "kic_refine", "validate_email",
+              "validate_datemdy", "kic_config", "kic_geresh", "get_record", "sql_var", "sql_set",
+              "sql_where", "sql_join", "sqd", "sql_what", "sql_sortj", "sql_v"}
+PUBLIC = FLYTON_SQL | {"save_to_data", "run_sql", "find_rows", "SqlError"}
 
 
 def test_tools_is_inphms_tools():
@@ -82,3 +87,29 @@ def test_list_tab_dict(db):
     assert list_tab_dict("worksp", "kind") == {"a": "A"}
     assert list_tab_dict("worksp", "nosuch") == {}
     assert list_tab_dict("nosuch", "is_active") == {}
+
+
+def test_a_project_copy_of_a_tool_is_shadowed_and_logged_once(tmp_path, caplog):
+    import inphms.tools
+    from inphms.config import config
+    from inphms.modules.module import load_addons
+    tools_dir = tmp_path / "flyproj" / "server" / "apis" / "tools"
+    tools_dir.mkdir(parents=True)
+    (tmp_path / "flyproj" / "__manifest__.py").write_text("{'name': 'flyproj'}")
+    (tools_dir / "sql.py").write_text("def find_in_sql(r):\n    return 'the copy'\n")
+    (tools_dir / "db_flyproj.py").write_text("def hello():\n    return 1\n")
+    saved = config["addons_path"]
+    config["addons_path"] = [str(tmp_path)]
+    try:
+        with caplog.at_level("WARNING", logger="inphms.modules.tools_alias"):
+            load_addons(config)
+            load_addons(config)
+        lines = [r.getMessage() for r in caplog.records if r.name == "inphms.modules.tools_alias"]
+        assert lines == [f"addon flyproj: its {tools_dir / 'sql.py'} is not used: inphms's tools.sql serves instead"]
+        import tools.db_flyproj
+        assert tools.sql.find_in_sql is inphms.tools.sql.find_in_sql and tools.db_flyproj.hello() == 1
+    finally:
+        config["addons_path"] = saved
+        inphms.tools.__path__.remove(str(tools_dir))
+        sys.modules.pop("tools.db_flyproj", None)
+        sys.modules.pop("inphms.tools.db_flyproj", None)

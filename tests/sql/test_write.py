@@ -9,7 +9,7 @@ from tools.sql import *
 
 def test_insert_returns_the_new_id_and_stores_data(db):
     t = insert_to_sql({"table": "prod", "set": {"name": "tea", "price": 10}, "data": {"c": "red", "n": [1, 2]}})
-    assert t == {"status": 1, "id": 4000}
+    assert t == {"results": [], "status": True, "ver": sql_v, "id": 4000}
     w = find_in_sql({"table": "prod", "fld": "id", "val": 4000, "what": "name,price,data"})
     assert (w["name"], w["price"]) == ("tea", 10)
     assert json.loads(w["data"]) == {"c": "red", "n": [1, 2]}
@@ -33,14 +33,14 @@ def test_insert_with_only_defaults(db):
 def test_insert_of_a_token_id_returns_the_token(db):
     token = "Ab_-" * 21
     t = insert_to_sql({"table": "ses", "set": {"id": token, "user_id": 10000}, "data": {"my_user_id": 10000}})
-    assert t == {"status": 1, "id": token}
+    assert t == {"results": [], "status": True, "ver": sql_v, "id": token}
     assert get_data("ses", token) == {"my_user_id": 10000}
 
 
 def test_update_changes_only_that_row(db):
     a = insert_to_sql({"table": "prod", "set": {"name": "a"}})["id"]
     b = insert_to_sql({"table": "prod", "set": {"name": "b"}})["id"]
-    assert insert_to_sql({"table": "prod", "id": a, "set": {"name": "a2", "is_active": 0}}) == {"status": 1, "id": a}
+    assert insert_to_sql({"table": "prod", "id": a, "set": {"name": "a2", "is_active": 0}}) == {"results": [], "status": True, "ver": sql_v, "id": a}
     w = find_in_sql({"table": "prod", "what": "id,name,is_active", "all": 1, "sort": "id"})
     assert [tuple(x) for x in w] == [(a, "a2", 0), (b, "b", 1)]
     # Updating a row to the values it already has still counts as done.
@@ -49,8 +49,7 @@ def test_update_changes_only_that_row(db):
 
 def test_write_refusals_answer_status_zero(db):
     a = insert_to_sql({"table": "prod", "set": {"name": "a"}})["id"]
-    for r in ({"table": "prod", "set": "name='x'"},
-              {"table": "prod", "id": a, "set": {"name": "x"}, "data": {"k": 1}},
+    for r in ({"table": "prod", "id": a, "set": {"name": "x"}, "data": {"k": 1}},
               {"table": "prod", "id": 99999, "set": {"name": "x"}},
               {"table": "prod", "id": a, "set": {}},
               {"table": "prod", "set": {"nosuch": 1}},
@@ -59,14 +58,14 @@ def test_write_refusals_answer_status_zero(db):
         t = insert_to_sql(r)
         assert t["status"] == 0 and t["err"], r
     assert find_in_sql({"table": "prod", "fld": "id", "val": a, "what": "name"})[0] == "a"
-    assert count_in_sql({"table": "prod"}) == 1
+    assert count_in_sql({"table": "prod"})[0] == 1
 
 
 def test_get_data_and_add_to_data(db):
     id = insert_to_sql({"table": "prod", "set": {"name": "a"}})["id"]
     assert get_data("prod", id) == {}
     assert get_data("prod", 99999) == {}
-    assert add_to_data("prod", id, "color", "red") == {"status": 1, "id": id}
+    assert add_to_data("prod", id, "color", "red") == {"results": [], "status": True, "ver": sql_v, "id": id}
     assert add_to_data("prod", id, {"size": 3, "tags": ["a"], "color": "blue"})["status"] == 1
     assert get_data("prod", id) == {"color": "blue", "size": 3, "tags": ["a"]}
     assert save_to_data("prod", id, "size", "!del")["status"] == 1
@@ -91,7 +90,7 @@ def test_add_to_data_merges_alike_whatever_the_key(db, keys):
     want = {"keep": 1}
     for n, v in enumerate(VALUES):
         kv = {keys[n % len(keys)]: v, keys[(n + 1) % len(keys)]: n}
-        assert add_to_data("prod", id, kv) == {"status": 1, "id": id}
+        assert add_to_data("prod", id, kv) == {"results": [], "status": True, "ver": sql_v, "id": id}
         want.update(kv)
         assert get_data("prod", id) == want, (n, v)
     assert add_to_data("prod", id, {keys[0]: "!del", keys[1]: "!del", "keep": 2})["status"] == 1
@@ -172,14 +171,18 @@ def test_gen_data_of_an_empty_table(db):
 
 
 def test_kic_sql_with_parameters(db):
-    t = kic_sql("INSERT INTO prod (name, price) VALUES (%s, %s)", ("x", 5))
-    assert t["status"] == 1 and t["row_count"] == 1 and t["id"] == 4000
+    t = kic_sql("INSERT INTO prod (name, price) VALUES (%s, %s)", 1, ("x", 5))
+    assert t["status"] == 1 and t["row_count"] == 1 and t["id"] == 4000 and t["results"] == []
     kic_sql("INSERT INTO prod (name, price) VALUES (%s, %s)", ("y", 50))
     w = kic_sql("SELECT name, price FROM prod WHERE price > %s AND name LIKE %s", (1, "%"))
     assert [tuple(x) for x in w] == [("x", 5), ("y", 50)] and w[1]["price"] == 50
-    assert kic_sql("UPDATE prod SET price = price + 1")["row_count"] == 2
+    assert kic_sql("UPDATE prod SET price = price + 1", 1)["row_count"] == 2
+    assert kic_sql("UPDATE prod SET price = price + 1") == []
     assert kic_sql("SELECT id FROM prod WHERE price > %s", (1000,)) == []
     assert kic_sql("SELECT 100 % 7 AS m")[0]["m"] == 2
     assert kic_sql("SELECT 100 %% 7 AS m, %s AS v", ("a",))[0]["m"] == 2
+    # Flyton's kic_sql answers a database error with {"status": err}
+    w = kic_sql("SELECT 1; SELECT 2")
+    assert isinstance(w["status"], SqlError)
     with pytest.raises(SqlError):
-        kic_sql("SELECT 1; SELECT 2")
+        run_sql("SELECT 1; SELECT 2")

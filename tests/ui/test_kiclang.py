@@ -53,6 +53,17 @@ def test_spaces_around_each_part_are_kept(addons):
     assert txt(" Total ", "Save  ") == " סך הכל שמירה  "
 
 
+def test_flytons_helpers_txt1_txtdic_txtgetprop_load_dictionary(addons):
+    addons.use(addons("a1", {"he": {"Save": "שמירה", "Total": "סך הכל"}}))
+    from tools.kiclang import load_dictionary, txt1, txtDic, txtGetProp
+    assert txt1("  Save ") == "  שמירה " and txt1("Nope") == "Nope"
+    assert txtDic("Total") == "סך הכל" and txtDic(" Total") == " Total"
+    assert txtGetProp("  word1 word2   ") == ("  ", "   ", "word1 word2")
+    assert txtGetProp("x") == ("", "", "x") and txtGetProp("   ") == ("   ", "", "")
+    assert load_dictionary() == {"Save": "שמירה", "Total": "סך הכל"}
+    assert txt("Save", city="x") == "שמירה"      # Flyton's txt takes keywords and ignores them
+
+
 def test_unknown_text_comes_back_unchanged(addons):
     addons.use(addons("a1", {"he": {"Save": "שמירה", "Total": ""}}))
     assert txt("Save me") == "Save me"
@@ -172,7 +183,8 @@ def test_the_web_addon_speaks_hebrew(addons):
 def test_star_import_gives_txt():
     ns = {}
     exec("from tools.kiclang import *", ns)
-    assert {n for n in ns if n != "__builtins__"} == {"txt", "lang_dic", "reset_lang_cache"}
+    assert {n for n in ns if n != "__builtins__"} == {"txt", "txt1", "txtDic", "txtGetProp", "load_dictionary",
+                                                     "lang_dic", "reset_lang_cache"}
     import tools.kiclang
     assert tools.kiclang is inphms.tools.kiclang
 

@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pytest
 
 import inphms.tools.kicutil
-from inphms.tools.kicutil import (esc, kic_collapse, kic_date, kicbutton, kicbutton0, kiccard,
-                                  kicinput, kiclink, kicmenu, kicnav, kicselect)
+from inphms.tools.kicutil import (cond_but, esc, kic_collapse, kic_date, kic_icon, kic_more, kicbutton,
+                                  kicbutton0, kiccard, kicinput, kiclink, kicmenu, kicnav, kicnavbar,
+                                  kicselect, kicselect_def, kicselect_o)
 from tests.support.server import ROOT
 
 KICDEV_JS = os.path.join(ROOT, "inphms", "addons", "web", "client", "lib", "kicdev.js")
@@ -117,7 +118,7 @@ def test_kiclink_escapes_its_attributes():
 
 
 def test_kicmenu_from_a_dict_marks_the_current_page():
-    h = kicmenu({"dashboard": "Dashboard", "users": "Users"}, "abc", "users")
+    h = kicnavbar({"dashboard": "Dashboard", "users": "Users"}, "abc", "users")
     (nav,) = tags(h, "nav")
     assert nav == {"id": "kicmenu", "class": "nav nav-pills"}
     a = tags(h, "a")
@@ -130,7 +131,7 @@ def test_kicmenu_from_a_dict_marks_the_current_page():
 
 def test_kicmenu_from_a_list_with_parameters_and_options():
     items = [("prodlist", "Products", {"cat": 5}), ("front", "Shop")]
-    h = kicmenu(items, "abc", "", {"id": "shopnav", "cls": "nav", "app": "shop"})
+    h = kicnavbar(items, "abc", "", {"id": "shopnav", "cls": "nav", "app": "shop"})
     assert tags(h, "nav") == [{"id": "shopnav", "class": "nav"}]
     a = tags(h, "a")
     assert a[0]["href"] == kicnav("prodlist", "abc", {"cat": 5}, "shop")
@@ -139,7 +140,7 @@ def test_kicmenu_from_a_list_with_parameters_and_options():
 
 
 def test_kicmenu_escapes_its_attributes():
-    h = kicmenu([(EVIL, "t", {EVIL: EVIL})], EVIL, EVIL, {"id": EVIL, "cls": EVIL, "app": EVIL})
+    h = kicnavbar([(EVIL, "t", {EVIL: EVIL})], EVIL, EVIL, {"id": EVIL, "cls": EVIL, "app": EVIL})
     assert_safe(h)
     assert tags(h, "nav") == [{"id": EVIL, "class": EVIL}]
     (a,) = tags(h, "a")
@@ -308,30 +309,30 @@ def test_kicinput_escapes_its_attributes():
     [[1, "One"], [2, "Two"]],
 ])
 def test_kicselect_options_from_a_dict_or_pairs(opts):
-    h = kicselect("num", "Number", opts, {"value": "2", "empty": "None"})
-    assert tags(h, "select") == [{"id": "num", "name": "num", "class": "form-select"}]
+    h = kicselect("num", "Number", {"data": opts, "value": "2", "empty": 1})
+    assert tags(h, "select") == [{"id": "num", "name": "num", "class": "form-select", "aria-label": "num"}]
     assert tags(h, "label") == [{"for": "num", "class": "form-label"}]
-    assert tags(h, "option") == [{"value": ""}, {"value": "1"}, {"value": "2", "selected": None}]
+    assert tags(h, "option") == [{"value": "0"}, {"value": "1"}, {"selected": None, "value": "2"}]
     text = [t.strip() for t in parse(h).text if t.strip()]
-    assert text == ["Number", "None", "One", "Two"]
+    assert text == ["Number", "None", "One - 1", "Two - 2"]
 
 
 def test_kicselect_plain_values_and_no_selection():
-    h = kicselect("color", "", ["red", "green"], {"onchange": "pick()", "dis": 1})
+    h = kicselect("color", "", {"data": [("red", "Red"), ("green", "Green")], "onchange": "pick()", "disable": 1})
     (s,) = tags(h, "select")
     assert s["onchange"] == "pick()" and "disabled" in s
     assert tags(h, "option") == [{"value": "red"}, {"value": "green"}]
-    assert tags(h, "label") == []
-    h = kicselect("n", "", [0, 1], {"value": 0})
-    assert tags(h, "option") == [{"value": "0", "selected": None}, {"value": "1"}]
+    assert tags(h, "label") == [] and "None" not in h
+    h = kicselect("n", "", {"data": [(0, "a"), (1, "b")], "value": 0})
+    assert tags(h, "option") == [{"selected": None, "value": "0"}, {"value": "1"}]
 
 
 def test_kicselect_escapes_its_attributes():
-    h = kicselect(EVIL, "L", {EVIL: "evil", "ok": "fine"}, {"value": EVIL, "onchange": EVIL})
+    h = kicselect(EVIL, "L", {"data": {EVIL: "evil", "ok": "fine"}, "value": EVIL, "onchange": EVIL})
     assert_safe(h)
     (s,) = tags(h, "select")
     assert s["id"] == s["name"] == s["onchange"] == EVIL
-    assert tags(h, "option") == [{"value": EVIL, "selected": None}, {"value": "ok"}]
+    assert tags(h, "option") == [{"selected": None, "value": EVIL}, {"value": "ok"}]
 
 
 # kic_date, esc
@@ -387,8 +388,10 @@ def test_star_import_gives_the_public_helpers_only():
     ns = {}
     exec("from tools.kicutil import *", ns)
     names = {n for n in ns if n != "__builtins__"}
-    assert names == {"kicnav", "kiclink", "kicmenu", "kicbutton", "kicbutton0", "kiccard",
-                     "kic_collapse", "kicinput", "kicselect", "kic_date", "esc"}
+    flyton = {"kic_more", "kicnav", "kicmenu", "kicbutton", "kicbutton0", "kic_collapse", "kicselect",
+              "kicselect_def", "kicselect_o", "kiccard", "kic_icon", "cond_but", "kicinput", "kic_date",
+              "txt", "txt1", "txtDic", "txtGetProp", "load_dictionary"}    # Flyton's (and kiclang's)
+    assert names == flyton | {"kiclink", "kicnavbar", "esc"}
     import tools.kicutil
     assert tools.kicutil is inphms.tools.kicutil
 
@@ -457,3 +460,43 @@ def test_kicgo_finds_odd_ids_and_sends_them_encoded():
     h = kicbutton("f", "abc", "Go", "btn", {"use": [EVIL, odd]})
     href = click(h, {EVIL: {"type": "text", "value": EVIL}, odd: {"type": "text", "value": "1"}})
     assert params(href)[4:] == [(EVIL, EVIL), (odd, "1")]
+
+
+# Flyton's kicmenu, kic_icon, cond_but, kicselect_def / kicselect_o, kiccard's color and but_cls
+
+def test_kicmenu_is_flytons_single_link():
+    h = kicmenu("prodlist", "abc", "Products")
+    assert tags(h, "a") == [{"class": "kicmenu", "href": "/cgi-bin/p?app=start&r=309012&ses=abc&rpage=prodlist"}]
+    assert kicmenu("x", "abc", "T", "nav-link").startswith('<a class="nav-link"')
+
+
+def test_kic_icon_and_cond_but():
+    assert kic_icon("Insurance plans", {}) == "&#x1F6E1;" and kic_icon("Organizations", {}) == "&#x1F465;"
+    assert kic_icon("Occupation", {"icon": "*"}) == "*" and kic_icon("Users", {}) == ""
+    assert cond_but("p", "abc", "", {}) == ""
+    (b,) = tags(cond_but("p", "abc", "Go", {"but_cls": "danger", "k": 1}), "button")
+    assert b["class"] == "btn btn-danger" and "k=1" in b["onclick"]
+    (b,) = tags(cond_but("p", "abc", "Go", {}), "button")
+    assert b["class"] == "btn btn-primary"
+    (b,) = tags(cond_but("p", "abc", "Go", {"but_cls": "btn btn-sm btn-dark"}), "button")
+    assert b["class"] == "btn btn-sm btn-dark"
+    assert kic_more({"use": "a", "tab": "ins", "n": "a b"}) == "&tab=ins&n=a+b"
+
+
+def test_kiccard_color_and_icon_as_flytons():
+    h = kiccard("Insurance", "", "x", "Open", "abc", "ins", {"color": "red", "but_cls": "success"})
+    assert tags(h, "div")[0]["class"] == "card bg-danger"
+    assert "&#x1F6E1;" in h and tags(h, "button")[0]["class"] == "btn btn-success"
+
+
+def test_kicselect_def_and_kicselect_o():
+    assert kicselect_def({}) == "" and kicselect_def({"empty": 1}) == '<option value="0">None</option>'
+    h = kicselect_o(3, [(1, "tea"), (3, "coffee")])
+    assert tags(h, "option") == [{"value": "1"}, {"selected": None, "value": "3"}]
+    assert [t.strip() for t in parse(h).text if t.strip()] == ["tea - 1", "coffee - 3"]
+    # a query parameter is text: "3" selects row id 3
+    assert tags(kicselect_o("3", [(3, "coffee")]), "option") == [{"selected": None, "value": "3"}]
+
+
+def test_kic_date_takes_flytons_keyword():
+    assert kic_date(h=datetime(2024, 6, 14), format="disp") == "14-06-2024"

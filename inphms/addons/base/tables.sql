@@ -10,6 +10,8 @@
 --   is_active   1 = active (default), 0 = not; rows are never deleted
 --   created_at  set when the row is created
 --   updated_at  set again each time the row changes (automatic on both engines)
+--   update_at   the same time under Flyton's name (Flyton's init.sql calls the column so);
+--               both change together, and a write through tools.sql that sets one sets both
 --   data        JSON for the row's dynamic fields (get_data / add_to_data)
 -- Timestamps are UTC.  The DROP line of each table is kept commented out, and
 -- so are the example rows: db init creates tables, never fake rows.
@@ -32,6 +34,7 @@ CREATE TABLE users (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  update_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   data json DEFAULT NULL,
   PRIMARY KEY (id),
   UNIQUE KEY username (username)
@@ -53,6 +56,7 @@ CREATE TABLE ses (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  update_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   data json DEFAULT NULL,
   PRIMARY KEY (id),
   KEY user_id (user_id),
@@ -76,6 +80,7 @@ CREATE TABLE gen (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  update_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   data json DEFAULT NULL,
   PRIMARY KEY (id),
   KEY key1 (key1)
@@ -98,6 +103,7 @@ CREATE TABLE logs (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  update_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   data json DEFAULT NULL,
   PRIMARY KEY (id),
   KEY act_type (act_type),
@@ -130,6 +136,7 @@ CREATE TABLE cron (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  update_at timestamp NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   data json DEFAULT NULL,
   PRIMARY KEY (id),
   UNIQUE KEY name (name)
@@ -148,6 +155,7 @@ CREATE TABLE ses_arc (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT NULL,
   updated_at timestamp NULL DEFAULT NULL,
+  update_at timestamp NULL DEFAULT NULL,
   data json DEFAULT NULL,
   archived_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   PRIMARY KEY (id),
@@ -169,6 +177,7 @@ CREATE TABLE logs_arc (
   is_active tinyint(1) DEFAULT 1,
   created_at timestamp NULL DEFAULT NULL,
   updated_at timestamp NULL DEFAULT NULL,
+  update_at timestamp NULL DEFAULT NULL,
   data json DEFAULT NULL,
   archived_at timestamp NULL DEFAULT CURRENT_TIMESTAMP,
   PRIMARY KEY (id),

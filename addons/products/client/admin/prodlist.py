@@ -64,7 +64,7 @@ def prodlist_top(data, n):
             <span id=prodcount class="badge text-bg-secondary">{n} {txt("products")}</span>
             <span id=prodnew class=ms-auto>{kicbutton("prodedit", ses, txt("New product"), "btn btn-success")}</span>
             {adm}
-            <div id=langbox>{kicselect("lang", "", langs, {"value": lang, "onchange": "prod_lang()"})}</div>
+            <div id=langbox>{kicselect("lang", "", {"value": lang, "data": langs, "onchange": "prod_lang()"})}</div>
         </div>
         <div id=langmsg class="text-danger small"></div>
     """

@@ -333,12 +333,12 @@ def prod_lines(prod_id, n=100):
 
 def prod_count(where={}, a=1):
     """How many products match where with is_active a (None: any)."""
-    return count_in_sql({'table': 'prod', 'where': where, 'is_active': a})
+    return count_in_sql({'table': 'prod', 'where': where, 'is_active': a})[0]
 
 
 def prod_data_count():
     """How many prod_data lines there are."""
-    return count_in_sql({'table': 'prod_data'})
+    return count_in_sql({'table': 'prod_data'})[0]
 
 
 def prod_dir(s):

@@ -17,5 +17,5 @@ def ses_expire(data):
         return "ses_ttl is 0: sessions never expire"
     old = data["now"] - timedelta(seconds=ttl)
     # One statement: every idle session at once, atomically.
-    w = kic_sql("UPDATE ses SET is_active = 0 WHERE is_active = 1 AND updated_at < %s", (old,))
+    w = run_sql("UPDATE ses SET is_active = 0 WHERE is_active = 1 AND updated_at < %s", (old,))
     return f"{w['row_count']} idle sessions ended"

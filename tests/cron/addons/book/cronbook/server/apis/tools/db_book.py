@@ -16,4 +16,4 @@ def book(data, what):
 
 
 def book_count(name, what):
-    return count_in_sql({'table': 'cron_book', 'where': {'name': name, 'what': what}})
+    return count_in_sql({'table': 'cron_book', 'where': {'name': name, 'what': what}})[0]

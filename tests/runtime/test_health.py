@@ -14,8 +14,9 @@ def ready(server):
     return status, body.decode()
 
 
-def test_live_and_ready_answer_and_stay_out_of_the_access_log(server_factory):
-    server = server_factory()
+@pytest.mark.parametrize("mode", [{}, {"evented": 1}], ids=["threaded", "evented"])
+def test_live_and_ready_answer_and_stay_out_of_the_access_log(server_factory, mode):
+    server = server_factory(**mode)
     status, headers, body = server.get("/health/live")
     assert status == 200 and body == b"live\n"
     assert headers["Cache-Control"] == "no-store"
@@ -65,9 +66,10 @@ def test_prefork_workers_drain_on_sigterm(server_factory):
     assert server.wait(15) == 0
 
 
-def test_frozen_database_makes_readiness_503_in_bounded_time(server_factory, mariadb):
+@pytest.mark.parametrize("mode", [{}, {"evented": 1}], ids=["threaded", "evented"])
+def test_frozen_database_makes_readiness_503_in_bounded_time(server_factory, mariadb, mode):
     db = mariadb.options(mariadb.create_database())
-    server = server_factory(max_cron_threads=0, **db)
+    server = server_factory(max_cron_threads=0, **db, **mode)
     assert ready(server) == (200, "ready: database ok\n")
     time.sleep(1.1)         # past the cached look
     os.kill(mariadb.proc.pid, signal.SIGSTOP)

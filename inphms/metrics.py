@@ -131,6 +131,19 @@ class Metrics:
         if not multiprocess:
             pc.ProcessCollector(registry=self.registry)
         self.refreshed = 0.0
+        # the labelled children, looked up without prometheus_client's lock
+        self.counted = {}
+        self.timed = {}
+
+    def count(self, kind, status, seconds):
+        child = self.counted.get((kind, status))
+        if child is None:
+            child = self.counted[(kind, status)] = self.requests.labels(kind, status)
+        child.inc()
+        child = self.timed.get(kind)
+        if child is None:
+            child = self.timed[kind] = self.latency.labels(kind)
+        child.observe(seconds)
 
     def refresh(self):
         from .sql.process import State as PoolState
@@ -174,8 +187,7 @@ def observe(serve, environ, start_response):
     try:
         return serve(environ, start)
     finally:
-        m.latency.labels(kind).observe(time.perf_counter() - started)
-        m.requests.labels(kind, status[0]).inc()
+        m.count(kind, status[0], time.perf_counter() - started)
         m.in_flight.dec()
         if time.monotonic() - m.refreshed > REFRESH:
             m.refresh()

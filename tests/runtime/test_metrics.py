@@ -8,6 +8,7 @@ import shutil
 import signal
 import time
 
+from tests.support.client import api
 from tests.support.server import ROOT
 
 BOOK = os.path.join(ROOT, "tests", "cron", "addons", "book", "cronbook")
@@ -55,6 +56,7 @@ def count_requests(server):
     for _ in range(3):
         assert server.get("/lib/nothing-here.js")[0] == 404
     assert server.get("/health/ready")[0] == 200
+    assert api(server.port, "api_server_time")[0] == 200
     return server.get("/cgi-bin/p?app=start")[0]       # a page without a session
 
 
@@ -67,6 +69,7 @@ def test_threaded_server_counts_requests_cron_and_reloads(server_factory, tmp_pa
     assert value(text, "inphms_http_requests_total", kind="static", status="404") == 3
     assert value(text, "inphms_http_requests_total", kind="page", status=str(page)) == 1
     assert value(text, "inphms_http_requests_total", kind="health", status="200") == 1
+    assert value(text, "inphms_http_requests_total", kind="api", status="200") == 1
     assert value(text, "inphms_http_request_duration_seconds_count", kind="static") == 8
     assert value(text, "inphms_http_request_duration_seconds_bucket", kind="static", le="+Inf") == 8
     assert value(text, "inphms_http_requests_in_flight") == 1     # the scrape itself

@@ -130,6 +130,17 @@ OPTIONS = [
            "largest request body in bytes; larger bodies are refused with 413", "Multiprocessing"),
     Option("limit_time_real", "int", 120,
            "seconds a graceful stop or reload waits for requests in flight before it goes on", "Multiprocessing"),
+    # Health checks and metrics (inphms.health, inphms.metrics)
+    Option("drain_delay", "int", 0,
+           "seconds a graceful stop or reload goes on serving, with /health/ready answering 503, "
+           "before it stops accepting: the load balancer's time to notice (0 = at once)", "Health"),
+    Option("metrics_enable", "bool", False, "serve Prometheus metrics at /metrics", "Health"),
+    Option("metrics_allow", "list", ["127.0.0.1", "::1"],
+           "client addresses or networks allowed to read /metrics, comma separated "
+           "(behind a proxy: the address it forwards)", "Health"),
+    Option("metrics_dir", "path", "",
+           "folder where prefork workers keep their metrics for /metrics (default: "
+           "data_dir/metrics; emptied at each start)", "Health"),
 ]
 
 OPTIONS_BY_NAME = {opt.name: opt for opt in OPTIONS}
@@ -255,12 +266,14 @@ class configmanager:
         for path in self.options["addons_path"]:
             if not os.path.isdir(path):
                 raise errors.ConfigError(f"option addons_path: {path} is not a folder")
+        from .metrics import check_allow
+        check_allow(self.options["metrics_allow"])
         port = self.options["http_port"]
         if not 0 <= port <= 65535:
             raise errors.ConfigError(f"option http_port: {port} is not a TCP port")
         for name in ("db_maxconn", "workers", "worker_max_requests", "max_cron_threads", "limit_memory_soft",
                      "limit_memory_hard", "limit_request", "limit_time_real", "ses_ttl",
-                     "archive_days", "max_http_requests", "slow_request_ms"):
+                     "archive_days", "max_http_requests", "slow_request_ms", "drain_delay"):
             if self.options[name] < 0:
                 raise errors.ConfigError(f"option {name}: must not be negative")
 

@@ -21,6 +21,7 @@ import werkzeug.exceptions
 import werkzeug.wrappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import metrics
 from .config import config
 from .tools.func import lazy_property
 
@@ -193,9 +194,10 @@ class Application:
 
     def __call__(self, environ, start_response):
         reset_thread_state()
-        if config["proxy_mode"]:
-            return self.proxied(environ, start_response)
-        return self.serve(environ, start_response)
+        serve = self.proxied if config["proxy_mode"] else self.serve
+        if metrics.State.metrics is not None:
+            return metrics.observe(serve, environ, start_response)
+        return serve(environ, start_response)
 
     def serve(self, environ, start_response):
         from .dispatchers import Dispatcher

@@ -2,5 +2,5 @@
 
 Importing this package registers every dispatcher (see ``base.Dispatcher``).
 """
-from . import api, page, root, static  # noqa: F401  (registration)
+from . import api, health, metrics, page, root, static  # noqa: F401  (registration)
 from .base import Dispatcher, dispatchers  # noqa: F401

@@ -33,6 +33,7 @@ import threading
 import time
 import traceback
 
+from inphms import metrics
 from inphms.config import config
 from inphms.sql import SqlError
 
@@ -76,12 +77,14 @@ def run_job(job, claim, stop=None, addons=(), manual=False, conf=None):
         _logger.error("cron job %s failed after %.2fs", job.name, time.monotonic() - started,
                       exc_info=True)
         record(job, claim, "error", last_line(exc), manual)
+        metrics.cron_run(job.name, "error")
         if isinstance(exc, KeyboardInterrupt):
             raise       # Ctrl-C of `cron run`: recorded, not swallowed
         return "error", last_line(exc)
     said = f": {out}" if isinstance(out, str) and out else ""
     _logger.info("cron job %s ok in %.2fs%s", job.name, time.monotonic() - started, said)
     record(job, claim, "ok", None, manual)
+    metrics.cron_run(job.name, "ok")
     return "ok", None
 
 

@@ -21,7 +21,7 @@ import logging
 import os
 import signal
 
-from inphms import errors, sql
+from inphms import errors, metrics, sql
 from inphms.config import config
 from inphms.serving import ThreadedWSGIServerReloadable, open_listen_socket
 
@@ -198,6 +198,7 @@ class PreforkServer:
             if not pid:
                 return
             self.old.discard(pid)
+            metrics.process_gone(pid)
             kind = self.workers.pop(pid, None)
             if kind and not self.stopping:
                 _logger.warning("%s worker %d exited (%s): starting a new one", kind, pid,

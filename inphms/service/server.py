@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 
-from inphms import errors, http, printcapture, sql
+from inphms import errors, health, http, metrics, printcapture, sql
 from inphms.config import config
 from inphms.modules import module
 from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
@@ -146,6 +146,7 @@ class ThreadedServer:
         """Stop accepting, let requests in flight and cron jobs finish, release resources."""
         limit = config["limit_time_real"]
         self.stop_deadline = time.monotonic() + limit if limit else None
+        self.drain()
         if self.reloader:
             self.reloader.stop()
         if self.cron:
@@ -163,6 +164,27 @@ class ThreadedServer:
         for hook in stop_hooks:
             hook()
         _logger.info("stopped" if not self.phoenix else "stopped, re-executing")
+
+    def drain(self):
+        """Readiness answers 503 from now on; go on serving ``drain_delay`` s first.
+
+        A load balancer polling /health/ready then sees the server leave
+        before its socket closes, and sends it no request that would be refused.
+        A second SIGINT/SIGTERM meanwhile exits at once.
+        """
+        health.begin_draining("reloading" if self.phoenix else "stopping")
+        delay = config["drain_delay"]
+        if not delay or not self.httpd:
+            return
+        _logger.info("draining: readiness answers 503, serving %ss more before closing", delay)
+        end = time.monotonic() + delay
+        while (left := end - time.monotonic()) > 0:
+            signum = self.signals.wait(min(left, 0.2))
+            if signum in (signal.SIGINT, signal.SIGTERM):
+                _logger.warning("%s received again: exiting at once", signal.Signals(signum).name)
+                force_exit()
+            if signum == signal.SIGQUIT:
+                dump_stacks()
 
     def wait_requests(self):
         """Wait for requests in flight (up to the stop's deadline)."""
@@ -220,6 +242,7 @@ def dump_stacks():
 def reexec(handoff_fd):
     """Replace this process image by a fresh one with the same arguments and pid."""
     env = dict(os.environ)
+    env[metrics.RELOADS_ENV] = str(int(env.get(metrics.RELOADS_ENV, "0") or 0) + 1)
     SignalQueue.block_for_exec()
     logging.shutdown()      # before dup2: fd 3 may be the log file
     if handoff_fd is not None:
@@ -266,6 +289,7 @@ def start(stop=False):
     printcapture.install()
     http.root.setup(addons)
     http.root.registry      # index the addons now, so overrides are logged at start-up
+    metrics.setup(config, multiprocess=bool(config["workers"]))
     server = make_server(addons)
     server.addons = addons
     rc = server.run(stop)

@@ -15,7 +15,8 @@ Modules: engine (settings, engine choice), engine_mysql, engine_sqlite,
 pool, process (the pool of this process), cursor, row, schema (tables.sql
 reader), sqlite_ddl / mysql_ddl (tables.sql to statements), init (db init),
 diff (``db diff``: existing tables against tables.sql), build (query
-building for tools.sql), shell (``db sql``).
+building for tools.sql), shell (``db sql``), retry (writes that lost a
+Galera certification conflict, run again where safe).
 """
 from .cursor import cursor
 from .errors import SqlError, TablesError

@@ -11,7 +11,11 @@ another one in the same thread reuses its connection (and joins its
 transaction), so helper functions can nest freely.  A read that finds its
 connection lost (server restart, killed connection) outside a transaction
 is retried once on a new connection; a write is not, because it may have
-been applied.  Every database error is raised as ``SqlError``.
+been applied.  A statement outside a transaction that lost a write
+conflict (a Galera certification failure or a deadlock: nothing of it was
+applied) is run again (``inphms.sql.retry``); a transaction that loses one
+at COMMIT is rolled back and its error says so.  Every database error is
+raised as ``SqlError``.
 
 The pool hands out a recently used connection without looking at its
 socket; the lease looks (and replaces a dead connection) before the first
@@ -22,6 +26,7 @@ a statement that succeeds is all the check a connection needs.
 import logging
 import threading
 
+from . import retry
 from .errors import SqlError
 from .process import get_pool
 from .row import make_rows
@@ -99,6 +104,11 @@ class Cursor:
         except (TypeError, ValueError) as exc:
             raise self.lease.fail(query, exc) from exc
         except self.engine.errors as exc:
+            if not lease.in_tx and retry.is_conflict(exc):
+                # a statement standing alone was rolled back whole: run it again
+                self.run_after_conflict(query, params)
+                lease.checked = True
+                return self
             if not self.retriable(query, exc):
                 raise self.lease.fail(query, exc) from exc
             _logger.info("connection to %s lost, retrying a read once", self.engine.target())
@@ -110,6 +120,15 @@ class Cursor:
             except self.engine.errors as exc2:
                 raise self.lease.fail(query, exc2) from exc2
         return self
+
+    def run_after_conflict(self, query, params):
+        _logger.info("write conflict on %s (attempt 1 of %d): running it again",
+                     short(query, 80), retry.ATTEMPTS)
+        try:
+            retry.attempts(lambda: self.run(query, params), short(query, 80), self.engine.errors,
+                           tried=1)
+        except self.engine.errors as exc:
+            raise self.lease.fail(query, exc) from exc
 
     def run(self, query, params):
         sql = self.engine.prepare(query, params)
@@ -257,6 +276,8 @@ def commit(lease):
         lease.engine.commit(lease.conn)
     except lease.engine.errors as exc:
         rollback(lease)
+        if retry.is_conflict(exc):
+            raise SqlError(f"{lease.engine.name}: {retry.CONFLICT_HINT} [statement: COMMIT]") from exc
         raise lease.fail("COMMIT", exc) from exc
 
 

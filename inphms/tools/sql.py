@@ -26,7 +26,7 @@ import logging
 import re
 
 from inphms.sql import SqlError, cursor, get_engine
-from inphms.sql import build, textsql
+from inphms.sql import build, retry, textsql
 from inphms.sql.row import row_class
 
 __all__ = ["find_in_sql", "insert_to_sql", "sql_order", "sql_next", "count_in_sql",
@@ -357,7 +357,8 @@ def merge_data(table, id, kv):
     kv = {str(k): v for k, v in kv.items()}
     js = in_place(kv)
     if js is None:
-        return merge_locked(table, id, kv)
+        # a read and a write in one transaction: run again after a write conflict
+        return retry.attempts(lambda: merge_locked(table, id, kv), f"add_to_data({table})")
     with cursor() as cr:
         e = cr.engine
         t = build.qname(e, table, "table")

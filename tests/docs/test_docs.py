@@ -47,7 +47,7 @@ The convention, for README.md and docs/*.md:
    is in NOT_CHECKED, with the reason.
 
 The files of docs/examples are checked too: nginx.conf with nginx -t, the
-systemd units with systemd-analyze verify.
+systemd units with systemd-analyze verify (haproxy.cfg: tests/scale/test_haproxy.py).
 """
 import getpass
 import http.client
@@ -129,6 +129,16 @@ NOT_RUN = {
         "the system's nginx; test_nginx_example checks the file with nginx -t",
     "sudo nginx -t": "the system's nginx; test_nginx_example runs nginx -t on the example",
     "sudo systemctl reload nginx": "needs systemd and the system's nginx",
+    # deploy: Galera and HAProxy
+    "sudo apt-get install -y mariadb-server galera-4 rsync": "installs system packages",
+    "sudo galera_new_cluster": "bootstraps the system's MariaDB as a cluster; "
+        "tests/scale/test_galera.py starts a cluster of its own",
+    "sudo systemctl start mariadb": "the system's MariaDB, joining a cluster",
+    "sudo cp docs/examples/haproxy.cfg /etc/haproxy/haproxy.cfg":
+        "the system's HAProxy; tests/scale/test_haproxy.py runs the example",
+    "sudo haproxy -c -f /etc/haproxy/haproxy.cfg":
+        "the system's HAProxy; tests/scale/test_haproxy.py runs haproxy -c on the example",
+    "sudo systemctl reload haproxy": "needs systemd and the system's HAProxy",
     "sudo a2enmod proxy proxy_http headers":
         "the system's Apache; the test loads these modules into its own apache2 -t",
     "sudo a2disconf serve-cgi-bin": "the system's Apache",

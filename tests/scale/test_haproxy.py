@@ -1,0 +1,97 @@
+"""HAProxy with docs/examples/haproxy.cfg in front of two inphms servers: a
+server that stops gracefully (drain_delay) fails its readiness check and is
+taken out by HAProxy before it stops accepting, so no request fails; and
+HAProxy keeps /metrics off the public side."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.scale.test_nginx import LOOP
+from tests.support.client import request
+from tests.support.server import ROOT, InphmsProcess, free_port
+
+EXAMPLE = os.path.join(ROOT, "docs", "examples", "haproxy.cfg")
+SLOWAPP = os.path.join(ROOT, "tests", "scale", "addons", "slowapp")
+
+
+def haproxy_config(work, port, upstreams):
+    """The docs' example on test ports, logging to stdout, for two servers."""
+    text = open(EXAMPLE).read()
+    text = text.replace("log /dev/log local0", "log stdout format raw local0")
+    text = text.replace("bind :80", f"bind 127.0.0.1:{port}")
+    text = text.replace("127.0.0.1:8069", f"127.0.0.1:{upstreams[0]}")
+    text = text.replace("127.0.0.1:8070", f"127.0.0.1:{upstreams[1]}")
+    text = "\n".join(line for line in text.splitlines() if "127.0.0.1:8071" not in line) + "\n"
+    path = os.path.join(work, "haproxy.cfg")
+    with open(path, "w") as handle:
+        handle.write(text)
+    return path
+
+
+@pytest.fixture
+def balanced(tmp_path):
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not os.path.exists(haproxy):
+        pytest.fail("haproxy is not installed (tests/run installs it)")
+    addons = tmp_path / "addons"
+    shutil.copytree(SLOWAPP, addons / "slowapp")
+    servers = []
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        # drain_delay 5: the example checks every 2 s and takes a server out after 2 failures
+        servers.append(InphmsProcess(folder, addons_path=str(addons), proxy_mode=1,
+                                     max_cron_threads=0, drain_delay=5, metrics_enable=1).start())
+    port = free_port()
+    conf = haproxy_config(str(tmp_path), port, [s.port for s in servers])
+    log = open(tmp_path / "haproxy.log", "w+")
+    proc = subprocess.Popen([haproxy, "-db", "-f", conf], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if request(port, "GET", "/health/ready")[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    yield {"port": port, "servers": servers, "log": log}
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+    for server in servers:
+        server.stop()
+
+
+def test_the_example_is_valid():
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    done = subprocess.run([haproxy, "-c", "-f", EXAMPLE], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_draining_server_leaves_before_it_closes(balanced):
+    client = subprocess.Popen([sys.executable, "-c", LOOP, str(balanced["port"]), "10"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    one = balanced["servers"][0]
+    one.signal(signal.SIGTERM)
+    assert one.wait(30) == 0
+    out, err = client.communicate(timeout=60)
+    ok, failed, pids = map(int, out.split())
+    balanced["log"].seek(0)
+    log = balanced["log"].read()
+    assert failed == 0 and ok > 50, err
+    assert pids == 2
+    # taken out by its readiness answer (503), not by a refused connection
+    down = [line for line in log.splitlines() if "app1 is DOWN" in line]
+    assert down and "Layer7 wrong status" in down[0] and "code: 503" in down[0], log
+
+
+def test_metrics_stay_off_the_public_side(balanced):
+    assert request(balanced["port"], "GET", "/metrics")[0] == 403
+    # the server itself answers its own loopback
+    assert balanced["servers"][1].get("/metrics")[0] == 200

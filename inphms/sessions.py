@@ -13,7 +13,8 @@ import re
 from inphms.config import config
 from inphms.sql import get_engine
 
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{84}$")
+# fullmatch: "$" would also take a token followed by a newline
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{84}")
 TOUCH_EVERY = 60        # seconds between two updates of a session's updated_at
 
 # the third column: seconds since updated_at, by the database's clock
@@ -23,7 +24,7 @@ EXPIRE = "UPDATE ses SET is_active = 0 WHERE id = %s"
 
 
 def valid_token(token):
-    return isinstance(token, str) and bool(TOKEN_RE.match(token))
+    return isinstance(token, str) and bool(TOKEN_RE.fullmatch(token))
 
 
 def load(token):

@@ -11,13 +11,13 @@ from .errors import SqlError
 
 KEYS = ("db_engine", "db_host", "db_port", "db_user", "db_password", "db_name",
         "db_maxconn", "data_dir")
-DB_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+DB_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def settings(config):
     """The database settings of ``config`` (a mapping) as a plain dict."""
     values = {key: config[key] for key in KEYS}
-    if not DB_NAME_RE.match(str(values["db_name"] or "")):
+    if not DB_NAME_RE.fullmatch(str(values["db_name"] or "")):
         raise SqlError(f"db_name {values['db_name']!r} is not a valid database name")
     return values
 

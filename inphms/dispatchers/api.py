@@ -87,8 +87,7 @@ class ApiDispatcher(Dispatcher):
         return self.reply(200, meth, self.request.answer or {"allow": 0, "msg": "no answer"})
 
     def reply(self, status, meth, answer):
-        server = {"method": meth, **answer, "server_ver": inphms.__version__}
-        body = json.dumps({"server": server}, ensure_ascii=False, default=str)
+        body = answer_json(meth, answer)
         return self.cors(http.Answer(body, status, "application/json", http.NO_STORE))
 
     def cors(self, response):
@@ -100,6 +99,12 @@ class ApiDispatcher(Dispatcher):
             response.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
                                  *CORS_HEADERS.items()]
         return response
+
+
+def answer_json(meth, answer):
+    """The JSON text of an answer; a value JSON has no type for (a Decimal, a date) as its text."""
+    server = {"method": meth, **answer, "server_ver": inphms.__version__}
+    return json.dumps({"server": server}, ensure_ascii=False, default=str)
 
 
 def read_json(httprequest):

@@ -2,7 +2,8 @@
 
 Connections run in autocommit mode (a transaction is opened explicitly by
 ``cursor(tx=True)``), speak utf8mb4, use UTC for ``CURRENT_TIMESTAMP`` and
-count matched rather than changed rows, as SQLite does.  The password goes
+count matched rather than changed rows, as SQLite does.  DECIMAL values
+come back as ``decimal.Decimal`` with every digit.  The password goes
 to PyMySQL only; it is never part of a message.
 """
 import functools
@@ -14,7 +15,7 @@ import time
 import pymysql
 import pymysql.connections
 import pymysql.converters
-from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
+from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..patch_gevent import original
 from .answer_wait import AnswerWait, loopback, on_this_machine
@@ -28,13 +29,6 @@ LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031}
 PING_AFTER = 30.0
 # A syntax error quotes the statement with its values filled in: keep them out.
 NEAR_RE = re.compile(r"near '.*' at line", re.S)
-
-
-def number(text):
-    """SUM()/AVG() come back as DECIMAL: give int or float, as SQLite does."""
-    if "." in text:
-        return float(text)
-    return int(text)
 
 
 def readable(sock, wait=0.0):
@@ -114,9 +108,9 @@ def wait_for_answers(seconds):
     Connection.answer_wait = AnswerWait(seconds) if seconds else None
 
 
+# PyMySQL's own: DECIMAL (and SUM()/AVG(), which MySQL gives as DECIMAL)
+# come back as decimal.Decimal, exact, as Flyton's driver gave them
 CONVERSIONS = dict(pymysql.converters.conversions)
-CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = number
-CONVERSIONS[FIELD_TYPE.DECIMAL] = number
 
 
 class MysqlEngine:

@@ -11,6 +11,7 @@ objects, as from MySQL: the converters are registered process-wide on the
 ``sqlite3`` module for the declared types TIMESTAMP, DATETIME and DATE.
 """
 import datetime
+import decimal
 import functools
 import json
 import os
@@ -49,6 +50,8 @@ sqlite3.register_converter("DATETIME", to_datetime)
 sqlite3.register_converter("DATE", to_date)
 sqlite3.register_adapter(datetime.datetime, from_datetime)
 sqlite3.register_adapter(datetime.date, lambda value: value.isoformat())
+# a Decimal read from MySQL (or computed) is written as its exact text
+sqlite3.register_adapter(decimal.Decimal, str)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -5,8 +5,11 @@ proxy headers when ``proxy_mode`` is on, wraps the environ in an
 ``HTTPRequest`` (werkzeug's Request, with a sanitised environ for addon
 code), makes a ``Request`` the current one of the thread (greenlet) until it
 is answered, and lets the dispatcher chosen for the path answer
-(``inphms.dispatchers``: page, api, static, root).  One catch-all logs an
-unexpected error and answers 500.
+(``inphms.dispatchers``: page, api, static, root).  A malformed request
+(``inphms.badrequest``: a query string that is not UTF-8, a bad API body)
+is answered 400 by its dispatcher's ``refuse`` (JSON for the API, an HTML
+page for pages) with one warning line.  One catch-all logs an unexpected
+error and answers 500.
 
 ``current_request()`` and ``current_lang()`` give addon tools (``kicapi``,
 ``kiclang``) the request they run in.
@@ -21,6 +24,7 @@ import werkzeug.exceptions
 import werkzeug.wrappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import badrequest
 from .config import config
 from .tools.func import lazy_property
 
@@ -161,6 +165,15 @@ def plain(status, text):
     return Answer(text + "\n", status, "text/plain; charset=utf-8", NO_STORE)
 
 
+def refuse(request, exc):
+    """The 400 answer to a malformed request, in its dispatcher's form, logged in one line."""
+    httprequest = request.httprequest
+    reason = exc.description or "bad request"
+    _logger.warning("bad request %s %.200r: %s", httprequest.method,
+                    httprequest.environ.get("PATH_INFO", ""), reason)
+    return request.dispatcher_class(request).refuse(exc.code, reason)
+
+
 def reset_thread_state():
     thread = threading.current_thread()
     for name in THREAD_REQUEST_ATTRS:
@@ -207,7 +220,10 @@ class Application:
             request = Request(self, httprequest, dispatcher)
             token = request_var.set(request)
             try:
+                badrequest.check_query(environ)
                 response = request.dispatch()
+            except werkzeug.exceptions.BadRequest as exc:
+                response = refuse(request, exc)
             except werkzeug.exceptions.HTTPException as exc:
                 response = exc.get_response(environ)
             except Exception:

@@ -7,7 +7,8 @@ JSON of one shape::
 
     {"server": {"method": .., "allow": 1|0, "msg": .., ...more, "server_ver": ..}}
 
-Bad JSON or a missing ``meth``: 400; an unknown method: 404; a body over
+Bad JSON (not UTF-8, nested too deep, a lone surrogate, ``input`` or
+``info`` not an object: ``inphms.badrequest``) or a missing ``meth``: 400; an unknown method: 404; a body over
 ``limit_request``: 413; an exception: 500 — all with that JSON body.  A call
 without a valid session to a module that is not ``public = 1`` gets
 ``allow 0, sact "out"`` (status 200) so the browser goes to the login page.
@@ -19,7 +20,7 @@ import traceback
 import werkzeug.exceptions
 
 import inphms
-from inphms import http, printcapture, sessions
+from inphms import badrequest, http, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import API_RE
 
@@ -51,8 +52,6 @@ class ApiDispatcher(Dispatcher):
         except werkzeug.exceptions.RequestEntityTooLarge:
             return self.reply(413, meth, {"allow": 0, "msg": "request body too large",
                                           "limit": config["limit_request"]})
-        except ValueError as exc:
-            return self.reply(400, meth, {"allow": 0, "msg": f"bad JSON body: {exc}"})
         if meth in PUBLIC_BUILTINS:
             return self.reply(200, meth, {"allow": 1, "msg": "pong"})
         code = self.request.app.registry.api(meth) if API_RE.match(meth) else None
@@ -86,6 +85,16 @@ class ApiDispatcher(Dispatcher):
             self.request.answer = {"allow": 1, "msg": "ok", **returned}
         return self.reply(200, meth, self.request.answer or {"allow": 0, "msg": "no answer"})
 
+    def refuse(self, status, reason):
+        """A 4xx in the API's JSON: allow 0, msg and err the reason."""
+        try:
+            meth = self.request.httprequest.args.get("meth", "")
+        except UnicodeError:
+            meth = ""       # the query string itself was the mistake
+        if not API_RE.match(meth) and meth not in PUBLIC_BUILTINS:
+            meth = ""
+        return self.reply(status, meth, {"allow": 0, "msg": reason, "err": reason})
+
     def reply(self, status, meth, answer):
         body = answer_json(meth, answer)
         return self.cors(http.Answer(body, status, "application/json", http.NO_STORE))
@@ -108,17 +117,21 @@ def answer_json(meth, answer):
 
 
 def read_json(httprequest):
-    """The JSON body as a dict with ``info`` and ``input`` (empty body: both empty)."""
+    """The JSON body as a dict with ``info`` and ``input`` objects (empty body: both empty).
+
+    Anything else is the client's mistake: ``badrequest.BadRequest`` (400).
+    """
     raw = read_body(httprequest)
     if not raw.strip():
         post = {}
     else:
-        post = json.loads(raw)
+        post = badrequest.parse_json(raw)
     if not isinstance(post, dict):
-        raise ValueError("the body must be a JSON object")
+        raise badrequest.BadRequest("bad JSON body: the body must be a JSON object")
     if not isinstance(post.setdefault("info", {}), dict):
-        raise ValueError("info must be an object")
-    post.setdefault("input", {})
+        raise badrequest.BadRequest("bad JSON body: info must be an object")
+    if not isinstance(post.setdefault("input", {}), dict):
+        raise badrequest.BadRequest("bad JSON body: input must be an object")
     return post
 
 

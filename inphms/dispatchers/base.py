@@ -33,6 +33,11 @@ class Dispatcher(abc.ABC):
                 return dispatcher
         return None
 
+    def refuse(self, status, reason):
+        """The answer to a request the client got wrong (4xx), ``reason`` in one line."""
+        from inphms import http
+        return http.plain(status, reason)
+
     @abc.abstractmethod
     def dispatch(self):
         """Answer the request: return a werkzeug Response."""

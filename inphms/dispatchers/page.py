@@ -56,6 +56,10 @@ class PageDispatcher(Dispatcher):
             _logger.exception("page %s of app %s failed", rpage, app)
             return error_page(traceback.format_exc())
 
+    def refuse(self, status, reason):
+        text = f"<p>The request was not understood: {html.escape(reason)}.</p>"
+        return page_response(standalone_page("Bad request", text), status)
+
     def serve(self, app, folder, rpage, code, params, ses, session):
         if session is None and not getattr(code.load(), "public", 0):
             return http.secure(redirect(LOGIN_PAGE, 302))

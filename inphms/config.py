@@ -109,6 +109,24 @@ OPTIONS = [
     Option("db_password", "str", "", "database password (mysql)", "Database"),
     Option("db_name", "str", "inphms", "database name (mysql) or file name (sqlite)", "Database"),
     Option("db_maxconn", "int", 32, "largest number of pooled database connections per process", "Database"),
+    Option("db_session_conns", "int", 2,
+           "connections per process kept apart for the session lookup of each request, so that "
+           "slow statements never make a page wait for its session", "Database"),
+    Option("db_connect_timeout", "int", 5, "seconds to open a database connection (mysql)", "Database"),
+    Option("db_read_timeout", "int", 45,
+           "seconds to wait for the database's answer on a connection (mysql); longer than "
+           "db_statement_timeout", "Database"),
+    Option("db_write_timeout", "int", 10, "seconds to send a statement to the database (mysql)",
+           "Database"),
+    Option("db_statement_timeout", "int", 30,
+           "seconds a statement may run: MariaDB's max_statement_time, SQLite's busy timeout "
+           "(0 = no limit)", "Database"),
+    Option("db_pool_wait", "int", 10,
+           "seconds a request waits for a free pooled connection before it is answered 503",
+           "Database"),
+    Option("db_retry_after", "int", 5,
+           "seconds the answer to a request the database could not serve tells the client to "
+           "wait (Retry-After)", "Database"),
     # Multiprocessing and limits
     Option("workers", "int", 0, "number of worker processes (0 = one threaded process)", "Multiprocessing"),
     Option("worker_max_requests", "int", 0,

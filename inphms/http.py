@@ -8,8 +8,12 @@ is answered, and lets the dispatcher chosen for the path answer
 (``inphms.dispatchers``: page, api, static, root).  A malformed request
 (``inphms.badrequest``: a query string that is not UTF-8, a bad API body)
 is answered 400 by its dispatcher's ``refuse`` (JSON for the API, an HTML
-page for pages) with one warning line.  One catch-all logs an unexpected
-error and answers 500.
+page for pages) with one warning line.  A database that cannot answer
+(``inphms.sql.Unavailable``: down, frozen, too slow, no free connection) is
+answered by the dispatcher's ``unavailable``: 503 with ``Retry-After`` for
+pages, the API's JSON with ``retry_after`` (see dispatchers.api), one
+warning line and no traceback.  One catch-all logs an unexpected error and
+answers 500.
 
 ``current_request()`` and ``current_lang()`` give addon tools (``kicapi``,
 ``kiclang``) the request they run in.
@@ -26,6 +30,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import badrequest
 from .config import config
+from .sql.errors import Unavailable
 from .tools.func import lazy_property
 
 _logger = logging.getLogger(__name__)
@@ -174,6 +179,14 @@ def refuse(request, exc):
     return request.dispatcher_class(request).refuse(exc.code, reason)
 
 
+def unavailable(request, exc):
+    """The answer when the database could not serve the request: logged in one line, no traceback."""
+    httprequest = request.httprequest
+    _logger.warning("database unavailable for %s %s: %s", httprequest.method,
+                    httprequest.environ.get("PATH_INFO", ""), exc)
+    return request.dispatcher_class(request).unavailable(exc)
+
+
 def reset_thread_state():
     thread = threading.current_thread()
     for name in THREAD_REQUEST_ATTRS:
@@ -224,6 +237,8 @@ class Application:
                 response = request.dispatch()
             except werkzeug.exceptions.BadRequest as exc:
                 response = refuse(request, exc)
+            except Unavailable as exc:
+                response = unavailable(request, exc)
             except werkzeug.exceptions.HTTPException as exc:
                 response = exc.get_response(environ)
             except Exception:

@@ -12,6 +12,10 @@ Bad JSON (not UTF-8, nested too deep, a lone surrogate, ``input`` or
 ``limit_request``: 413; an exception: 500 — all with that JSON body.  A call
 without a valid session to a module that is not ``public = 1`` gets
 ``allow 0, sact "out"`` (status 200) so the browser goes to the login page.
+A database that cannot answer now (``sql.Unavailable``) gets status 200 too,
+as Flyton's ``kicdev.server.js`` throws on any other, with
+``{"allow": 0, "unavailable": 1, "retry_after": N, ...}`` and a
+``Retry-After: N`` header.
 """
 import json
 import logging
@@ -23,6 +27,7 @@ import inphms
 from inphms import badrequest, http, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import API_RE
+from inphms.sql import Unavailable
 
 from .base import Dispatcher
 
@@ -59,6 +64,8 @@ class ApiDispatcher(Dispatcher):
             return self.reply(404, meth, {"allow": 0, "msg": "unknown method"})
         try:
             return self.call(meth, code, post)
+        except Unavailable:
+            raise       # answered by unavailable() through the Application
         except Exception:
             _logger.exception("api %s failed", meth)
             answer = {"allow": 0, "msg": "internal error", "err": "internal error"}
@@ -94,6 +101,19 @@ class ApiDispatcher(Dispatcher):
         if not API_RE.match(meth) and meth not in PUBLIC_BUILTINS:
             meth = ""
         return self.reply(status, meth, {"allow": 0, "msg": reason, "err": reason})
+
+    def unavailable(self, exc):
+        """HTTP 200 (Flyton's kicdev.server.js throws on anything else), allow 0,
+        ``retry_after`` in the JSON and in a Retry-After header."""
+        try:
+            meth = self.request.httprequest.args.get("meth", "")
+        except UnicodeError:
+            meth = ""
+        reason = "the service is unavailable for now, try again later"
+        answer = self.reply(200, meth, {"allow": 0, "msg": reason, "err": reason,
+                                        "unavailable": 1, "retry_after": exc.retry_after})
+        answer.headers.append(("Retry-After", str(exc.retry_after)))
+        return answer
 
     def reply(self, status, meth, answer):
         body = answer_json(meth, answer)

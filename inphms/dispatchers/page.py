@@ -17,6 +17,7 @@ from werkzeug.utils import redirect
 from inphms import http, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import NAME_RE
+from inphms.sql import Unavailable
 
 from .base import Dispatcher
 from .root import LOGIN_PAGE
@@ -52,6 +53,8 @@ class PageDispatcher(Dispatcher):
             return not_found_page()
         try:
             return self.serve(app, folder, rpage, code, params, ses, session)
+        except Unavailable:
+            raise       # answered 503 by the Application
         except Exception:
             _logger.exception("page %s of app %s failed", rpage, app)
             return error_page(traceback.format_exc())
@@ -59,6 +62,12 @@ class PageDispatcher(Dispatcher):
     def refuse(self, status, reason):
         text = f"<p>The request was not understood: {html.escape(reason)}.</p>"
         return page_response(standalone_page("Bad request", text), status)
+
+    def unavailable(self, exc):
+        text = ("<p>The service is unavailable for now: the database cannot answer. "
+                f"Try again in {exc.retry_after} seconds.</p>")
+        headers = http.NO_STORE + (("Retry-After", str(exc.retry_after)),)
+        return http.Answer(standalone_page("Service unavailable", text), 503, headers=headers)
 
     def serve(self, app, folder, rpage, code, params, ses, session):
         if session is None and not getattr(code.load(), "public", 0):

@@ -11,7 +11,9 @@ Values always travel as query parameters; table, column, alias and JSON key
 names are checked (letters, digits, _; t.col for columns) and a bad one is
 refused: the read functions raise SqlError, the write functions
 (insert_to_sql, add_to_data) answer {"status": 0, "err": ...}.  A database
-error raises SqlError, except in the write functions, which answer status 0.
+error raises SqlError, except in the write functions, which answer status 0
+(and "unknown": 1 when the connection was lost after the write was sent: it
+may have been applied, see docs/sql.md on writes safe to retry).
 The full reference with an example per function is docs/sql.md.
 """
 import html
@@ -19,7 +21,7 @@ import json
 import logging
 import re
 
-from inphms.sql import SqlError, cursor
+from inphms.sql import OutcomeUnknown, SqlError, cursor
 from inphms.sql import build
 
 __all__ = ["find_in_sql", "insert_to_sql", "sql_order", "sql_next", "count_in_sql",
@@ -85,7 +87,14 @@ def insert_to_sql(r):
     try:
         return write_row(r)
     except SqlError as e:
-        return {"status": 0, "err": str(e)}
+        return write_failed(e)
+
+
+def write_failed(e):
+    """{"status":0,"err":..}; with "unknown":1 when the write may have been applied all the same."""
+    if isinstance(e, OutcomeUnknown):
+        return {"status": 0, "err": str(e), "unknown": 1}
+    return {"status": 0, "err": str(e)}
 
 
 def write_row(r):
@@ -217,7 +226,7 @@ def add_to_data(table, id, key, val=""):
     try:
         return merge_data(table, id, kv)
     except SqlError as e:
-        return {"status": 0, "err": str(e)}
+        return write_failed(e)
 
 
 save_to_data = add_to_data

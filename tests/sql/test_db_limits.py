@@ -20,7 +20,7 @@ from inphms import sql
 from inphms.config import config
 from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, engine_mysql, get_pool
 from tests.sql.conftest import point_config
-from tools.sql import insert_to_sql, kic_sql
+from tools.sql import find_in_sql, insert_to_sql, kic_sql
 
 
 def settle(**options):
@@ -167,3 +167,36 @@ def test_the_figure_of_a_sql_error_is_still_a_sql_error(blank):
     with pytest.raises(SqlError) as info:
         kic_sql("SELECT * FROM no_such_table")
     assert not isinstance(info.value, Unavailable)
+
+
+def save_order(req, total):
+    """The retry-safe write of docs/sql.md, as written there."""
+    t = insert_to_sql({'table': 'orders', 'set': {'req': req, 'total': total}})
+    if t["status"]:
+        return t
+    w = find_in_sql({'table': 'orders', 'fld': 'req', 'val': req, 'what': 'id'})
+    if w:
+        return {"status": 1, "id": w["id"]}
+    if t.get("unknown"):
+        return {"status": 0, "unknown": 1, "err": "try again with the same req"}
+    return t
+
+
+def test_a_write_with_a_unique_key_is_safe_to_retry_after_an_unknown_outcome(mysql_db):
+    settle(db_read_timeout=1)
+    kic_sql("CREATE TABLE orders (id int NOT NULL AUTO_INCREMENT, req varchar(64) NOT NULL, "
+            "total int DEFAULT 0, is_active tinyint(1) DEFAULT 1, data json DEFAULT NULL, "
+            "PRIMARY KEY (id), UNIQUE KEY req (req))")
+    with frozen(mysql_db.server):
+        # the first attempt: its INSERT is sent and never answered (its lookup
+        # would raise Unavailable, which the server answers "try again")
+        first = insert_to_sql({'table': 'orders', 'set': {'req': 'order-1', 'total': 1200}})
+        got, _ = timed(lambda: save_order("order-1", 1200))
+    assert first["status"] == 0 and first["unknown"] == 1, first
+    assert isinstance(got, Unavailable)
+    time.sleep(0.3)
+    again = save_order("order-1", 1200)          # the client sends it again, same req
+    assert again["status"] == 1
+    assert mysql_db.value("SELECT COUNT(*) FROM orders WHERE req = 'order-1'") == 1
+    assert save_order("order-2", 500)["status"] == 1
+    assert mysql_db.value("SELECT COUNT(*) FROM orders") == 2

@@ -142,7 +142,15 @@ OPTIONS = [
     Option("limit_request", "int", 8 * MB,
            "largest request body in bytes; larger bodies are refused with 413", "Multiprocessing"),
     Option("limit_time_real", "int", 120,
-           "seconds a graceful stop or reload waits for requests in flight before it goes on", "Multiprocessing"),
+           "seconds a request may run: past it its stack is logged and a prefork worker is "
+           "recycled once it answers; also what a graceful stop or reload waits for requests in "
+           "flight (0 = no limit)", "Multiprocessing"),
+    Option("limit_time_cpu", "int", 60,
+           "seconds of CPU time a request may use (threaded and prefork threaded workers): past it, "
+           "as limit_time_real (0 = no limit)", "Multiprocessing"),
+    Option("worker_timeout", "int", 60,
+           "seconds a prefork worker may go without its heartbeat (once a second) before the "
+           "master kills it and starts another (0 = never)", "Multiprocessing"),
 ]
 
 OPTIONS_BY_NAME = {opt.name: opt for opt in OPTIONS}

@@ -12,7 +12,8 @@ page for pages) with one warning line.  A database that cannot answer
 (``inphms.sql.Unavailable``: down, frozen, too slow, no free connection) is
 answered by the dispatcher's ``unavailable``: 503 with ``Retry-After`` for
 pages, the API's JSON with ``retry_after`` (see dispatchers.api), one
-warning line and no traceback.  One catch-all logs an unexpected error and
+warning line and no traceback.  Each request runs under the time limits
+of ``inphms.request_limits``.  One catch-all logs an unexpected error and
 answers 500.
 
 ``current_request()`` and ``current_lang()`` give addon tools (``kicapi``,
@@ -28,7 +29,7 @@ import werkzeug.exceptions
 import werkzeug.wrappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import badrequest
+from . import badrequest, request_limits
 from .config import config
 from .sql.errors import Unavailable
 from .tools.func import lazy_property
@@ -232,6 +233,7 @@ class Application:
                 return plain(404, "not found")(environ, start_response)
             request = Request(self, httprequest, dispatcher)
             token = request_var.set(request)
+            timed = request_limits.begin(f"{httprequest.method} {environ.get('PATH_INFO', '')!r}")
             try:
                 badrequest.check_query(environ)
                 response = request.dispatch()
@@ -246,6 +248,7 @@ class Application:
                 response = plain(500, "internal server error")
             finally:
                 request_var.reset(token)
+                request_limits.end(timed)
             return response(environ, start_response)
 
 

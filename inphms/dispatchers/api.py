@@ -94,26 +94,27 @@ class ApiDispatcher(Dispatcher):
 
     def refuse(self, status, reason):
         """A 4xx in the API's JSON: allow 0, msg and err the reason."""
-        try:
-            meth = self.request.httprequest.args.get("meth", "")
-        except UnicodeError:
-            meth = ""       # the query string itself was the mistake
-        if not API_RE.match(meth) and meth not in PUBLIC_BUILTINS:
-            meth = ""
-        return self.reply(status, meth, {"allow": 0, "msg": reason, "err": reason})
+        return self.reply(status, self.meth_named(), {"allow": 0, "msg": reason, "err": reason})
 
     def unavailable(self, exc):
         """HTTP 200 (Flyton's kicdev.server.js throws on anything else), allow 0,
         ``retry_after`` in the JSON and in a Retry-After header."""
-        try:
-            meth = self.request.httprequest.args.get("meth", "")
-        except UnicodeError:
-            meth = ""
+        meth = self.meth_named()
         reason = "the service is unavailable for now, try again later"
         answer = self.reply(200, meth, {"allow": 0, "msg": reason, "err": reason,
                                         "unavailable": 1, "retry_after": exc.retry_after})
         answer.headers.append(("Retry-After", str(exc.retry_after)))
         return answer
+
+    def meth_named(self):
+        """``meth`` of the query string when it is a method's name, else "" (also for a bad query string)."""
+        try:
+            meth = self.request.httprequest.args.get("meth", "")
+        except UnicodeError:
+            return ""
+        if not API_RE.match(meth) and meth not in PUBLIC_BUILTINS:
+            return ""
+        return meth
 
     def reply(self, status, meth, answer):
         body = answer_json(meth, answer)

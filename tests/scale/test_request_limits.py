@@ -9,6 +9,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from tests.scale.test_prefork import addons, wait_children  # noqa: F401  (fixture)
 from tests.support.client import api
 
@@ -38,11 +40,13 @@ def test_a_request_past_limit_time_cpu_is_logged_and_its_worker_recycled(server_
     wait_children(server.pid, 1, other_than=first, timeout=20)
 
 
-def test_a_single_threaded_process_logs_the_late_request_and_goes_on(server_factory, addons):
-    server = server_factory(addons_path=addons, max_cron_threads=0, limit_time_real=1)
+@pytest.mark.parametrize("mode", [(), ("--evented",)])
+def test_a_single_process_logs_the_late_request_and_goes_on(server_factory, addons, mode):
+    server = server_factory(*mode, addons_path=addons, max_cron_threads=0, limit_time_real=1)
     status, _ = api(server.port, "api_hold", {"s": 2.5}, timeout=30)
     assert status == 200
-    server.wait_log("over limit_time_real (1 s); its stack:")
+    log = server.wait_log("over limit_time_real (1 s); its stack:")
+    assert "in api_hold" in log
     assert api(server.port, "api_pid")[1]["pid"] == server.pid
 
 

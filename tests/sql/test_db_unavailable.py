@@ -176,9 +176,10 @@ def busy_site(request, mariadb, tmp_path_factory):
     if request.param == "evented":
         options["evented"] = 1
     else:
-        # a thread per connection: the HTTP layer's own queue (max_http_requests)
-        # is not what this test measures
-        options["max_http_requests"] = int(os.environ.get("H_MAX_HTTP", "0"))
+        # a thread per connection: the HTTP layer's own queue (max_http_requests,
+        # its default measured with TEST_MAX_HTTP_REQUESTS=2) is not what this
+        # test measures
+        options["max_http_requests"] = int(os.environ.get("TEST_MAX_HTTP_REQUESTS", "0"))
     server = InphmsProcess(work, **known(options))
     server.mode = request.param
     server.start()

@@ -183,7 +183,7 @@ def refuse(request, exc):
 def unavailable(request, exc):
     """The answer when the database could not serve the request: logged in one line, no traceback."""
     httprequest = request.httprequest
-    _logger.warning("database unavailable for %s %s: %s", httprequest.method,
+    _logger.warning("database unavailable for %s %.200r: %s", httprequest.method,
                     httprequest.environ.get("PATH_INFO", ""), exc)
     return request.dispatcher_class(request).unavailable(exc)
 
@@ -233,7 +233,7 @@ class Application:
                 return plain(404, "not found")(environ, start_response)
             request = Request(self, httprequest, dispatcher)
             token = request_var.set(request)
-            timed = request_limits.begin(f"{httprequest.method} {environ.get('PATH_INFO', '')!r}")
+            timed = request_limits.begin(environ)
             try:
                 badrequest.check_query(environ)
                 response = request.dispatch()

@@ -36,10 +36,12 @@ watchdog = None
 
 class Running:
     """One request in flight: what it is, since when, and how its CPU time is read."""
-    __slots__ = ("what", "started", "thread", "clock", "cpu_started", "greenlet", "reported")
+    __slots__ = ("method", "path", "started", "thread", "clock", "cpu_started", "greenlet",
+                 "reported")
 
-    def __init__(self, what):
-        self.what = what
+    def __init__(self, environ):
+        self.method = environ.get("REQUEST_METHOD", "")
+        self.path = environ.get("PATH_INFO", "")
         self.started = time.monotonic()
         self.thread = threading.get_ident()
         self.greenlet = current_greenlet()
@@ -79,11 +81,11 @@ def current_greenlet():
     return current if current.parent is not None else None
 
 
-def begin(what):
-    """A request starts; the key to give ``end()``."""
+def begin(environ):
+    """The request of ``environ`` starts; the key to give ``end()``."""
     if not config["limit_time_real"] and not config["limit_time_cpu"]:
         return None
-    entry = Running(what)
+    entry = Running(environ)
     key = id(entry)
     running[key] = entry
     if watchdog is None:
@@ -144,6 +146,7 @@ def look(now=None):
         if not why:
             continue
         entry.reported = True
-        _logger.warning("request %s %s; its stack:\n%s", entry.what, why, entry.stack())
+        _logger.warning("request %s %.200r %s; its stack:\n%s", entry.method, entry.path, why,
+                        entry.stack())
         if over_limit is not None:
             over_limit(why)

@@ -33,7 +33,7 @@ def test_a_request_past_limit_time_cpu_is_logged_and_its_worker_recycled(server_
     server = server_factory("--workers", "1", addons_path=addons, max_cron_threads=0,
                             limit_time_real=60, limit_time_cpu=1)
     first = wait_children(server.pid, 1)
-    status, answer = api(server.port, "api_hold", {"s": 3, "cpu": 1}, timeout=30)
+    status, answer = api(server.port, "api_hold", {"s": 2.5, "cpu": 1}, timeout=60)
     assert status == 200 and answer["pid"] == first[0]
     log = server.wait_log("over limit_time_cpu (1 s); its stack:")
     assert "in api_hold" in log

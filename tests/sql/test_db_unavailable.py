@@ -28,7 +28,8 @@ from tests.support.client import new_session, request
 from tests.support.server import InphmsProcess
 
 ADDONS = Path(__file__).resolve().parent / "dbfail_addons"
-OPTIONS = dict(db_connect_timeout=2, db_read_timeout=3, db_write_timeout=2, db_statement_timeout=2.5,
+# SLEEP(2) fits under the statement limit, and the read timeout is a little over it
+OPTIONS = dict(db_connect_timeout=2, db_read_timeout=4, db_write_timeout=2, db_statement_timeout=3,
                db_pool_wait=2, db_retry_after=4, db_maxconn=4, db_session_conns=2,
                max_cron_threads=0)
 
@@ -38,8 +39,6 @@ def site(mariadb, tmp_path_factory):
     name = mariadb.create_database()
     work = tmp_path_factory.mktemp("dbfail")
     options = dict(OPTIONS, **mariadb.options(name), addons_path=str(ADDONS))
-    options["db_statement_timeout"] = 3     # an int option; SLEEP(2) fits under it
-    options["db_read_timeout"] = 4
     server = InphmsProcess(work, **known(options))
     server.start()
     server.ses = new_session(server.config_path, user_id=1)
@@ -171,8 +170,7 @@ def busy_site(request, mariadb, tmp_path_factory):
     """A server with db_maxconn = 4, threaded (a thread per connection) or evented."""
     name = mariadb.create_database()
     work = tmp_path_factory.mktemp("dbbusy")
-    options = dict(OPTIONS, **mariadb.options(name), addons_path=str(ADDONS),
-                   db_statement_timeout=3, db_read_timeout=4)
+    options = dict(OPTIONS, **mariadb.options(name), addons_path=str(ADDONS))
     if request.param == "evented":
         options["evented"] = 1
     else:

@@ -27,7 +27,7 @@ import inphms
 from inphms import badrequest, http, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import API_RE
-from inphms.sql import Unavailable
+from inphms.sql import OutcomeUnknown, Unavailable
 
 from .base import Dispatcher
 
@@ -101,8 +101,12 @@ class ApiDispatcher(Dispatcher):
         ``retry_after`` in the JSON and in a Retry-After header."""
         meth = self.meth_named()
         reason = "the service is unavailable for now, try again later"
-        answer = self.reply(200, meth, {"allow": 0, "msg": reason, "err": reason,
-                                        "unavailable": 1, "retry_after": exc.retry_after})
+        more = {"unavailable": 1, "retry_after": exc.retry_after}
+        if isinstance(exc, OutcomeUnknown):
+            # a write went out and its outcome never came back: a blind retry may repeat it
+            reason = "the outcome of a write is unknown (the database did not confirm it)"
+            more["unknown"] = 1
+        answer = self.reply(200, meth, {"allow": 0, "msg": reason, "err": reason, **more})
         answer.headers.append(("Retry-After", str(exc.retry_after)))
         return answer
 

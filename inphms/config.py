@@ -114,6 +114,24 @@ OPTIONS = [
     Option("db_password", "str", "", "database password (mysql)", "Database"),
     Option("db_name", "str", "inphms", "database name (mysql) or file name (sqlite)", "Database"),
     Option("db_maxconn", "int", 32, "largest number of pooled database connections per process", "Database"),
+    Option("db_session_conns", "int", 2,
+           "connections per process kept apart for the session lookup of each request, so that "
+           "slow statements never make a page wait for its session", "Database"),
+    Option("db_connect_timeout", "int", 5, "seconds to open a database connection (mysql)", "Database"),
+    Option("db_read_timeout", "int", 45,
+           "seconds to wait for the database's answer on a connection (mysql); longer than "
+           "db_statement_timeout", "Database"),
+    Option("db_write_timeout", "int", 10, "seconds to send a statement to the database (mysql)",
+           "Database"),
+    Option("db_statement_timeout", "int", 30,
+           "seconds a statement may run: MariaDB's max_statement_time, SQLite's busy timeout "
+           "(0 = no limit)", "Database"),
+    Option("db_pool_wait", "int", 10,
+           "seconds a request waits for a free pooled connection before it is answered 503",
+           "Database"),
+    Option("db_retry_after", "int", 5,
+           "seconds the answer to a request the database could not serve tells the client to "
+           "wait (Retry-After)", "Database"),
     # Multiprocessing and limits
     Option("workers", "int", 0, "number of worker processes (0 = one threaded process)", "Multiprocessing"),
     Option("worker_max_requests", "int", 0,
@@ -129,7 +147,15 @@ OPTIONS = [
     Option("limit_request", "int", 8 * MB,
            "largest request body in bytes; larger bodies are refused with 413", "Multiprocessing"),
     Option("limit_time_real", "int", 120,
-           "seconds a graceful stop or reload waits for requests in flight before it goes on", "Multiprocessing"),
+           "seconds a request may run: past it its stack is logged and a prefork worker is "
+           "recycled once it answers; also what a graceful stop or reload waits for requests in "
+           "flight (0 = no limit)", "Multiprocessing"),
+    Option("limit_time_cpu", "int", 60,
+           "seconds of CPU time a request may use (threaded and prefork threaded workers): past it, "
+           "as limit_time_real (0 = no limit)", "Multiprocessing"),
+    Option("worker_timeout", "int", 60,
+           "seconds a prefork worker may go without its heartbeat (once a second) before the "
+           "master kills it and starts another (0 = never)", "Multiprocessing"),
     # Health checks and metrics (inphms.health, inphms.metrics)
     Option("drain_delay", "int", 0,
            "seconds a graceful stop or reload goes on serving, with /health/ready answering 503, "

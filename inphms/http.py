@@ -5,8 +5,16 @@ proxy headers when ``proxy_mode`` is on, wraps the environ in an
 ``HTTPRequest`` (werkzeug's Request, with a sanitised environ for addon
 code), makes a ``Request`` the current one of the thread (greenlet) until it
 is answered, and lets the dispatcher chosen for the path answer
-(``inphms.dispatchers``: page, api, static, root).  One catch-all logs an
-unexpected error and answers 500.
+(``inphms.dispatchers``: page, api, static, root).  A malformed request
+(``inphms.badrequest``: a query string that is not UTF-8, a bad API body)
+is answered 400 by its dispatcher's ``refuse`` (JSON for the API, an HTML
+page for pages) with one warning line.  A database that cannot answer
+(``inphms.sql.Unavailable``: down, frozen, too slow, no free connection) is
+answered by the dispatcher's ``unavailable``: 503 with ``Retry-After`` for
+pages, the API's JSON with ``retry_after`` (see dispatchers.api), one
+warning line and no traceback.  Each request runs under the time limits
+of ``inphms.request_limits``.  One catch-all logs an unexpected error and
+answers 500.
 
 ``current_request()`` and ``current_lang()`` give addon tools (``kicapi``,
 ``kiclang``) the request they run in.
@@ -21,8 +29,9 @@ import werkzeug.exceptions
 import werkzeug.wrappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import metrics
+from . import badrequest, metrics, request_limits
 from .config import config
+from .sql.errors import Unavailable
 from .tools.func import lazy_property
 
 _logger = logging.getLogger(__name__)
@@ -162,6 +171,23 @@ def plain(status, text):
     return Answer(text + "\n", status, "text/plain; charset=utf-8", NO_STORE)
 
 
+def refuse(request, exc):
+    """The 400 answer to a malformed request, in its dispatcher's form, logged in one line."""
+    httprequest = request.httprequest
+    reason = exc.description or "bad request"
+    _logger.warning("bad request %s %.200r: %s", httprequest.method,
+                    httprequest.environ.get("PATH_INFO", ""), reason)
+    return request.dispatcher_class(request).refuse(exc.code, reason)
+
+
+def unavailable(request, exc):
+    """The answer when the database could not serve the request: logged in one line, no traceback."""
+    httprequest = request.httprequest
+    _logger.warning("database unavailable for %s %.200r: %s", httprequest.method,
+                    httprequest.environ.get("PATH_INFO", ""), exc)
+    return request.dispatcher_class(request).unavailable(exc)
+
+
 def reset_thread_state():
     thread = threading.current_thread()
     for name in THREAD_REQUEST_ATTRS:
@@ -208,8 +234,14 @@ class Application:
                 return plain(404, "not found")(environ, start_response)
             request = Request(self, httprequest, dispatcher)
             token = request_var.set(request)
+            timed = request_limits.begin(environ)
             try:
+                badrequest.check_query(environ)
                 response = request.dispatch()
+            except werkzeug.exceptions.BadRequest as exc:
+                response = refuse(request, exc)
+            except Unavailable as exc:
+                response = unavailable(request, exc)
             except werkzeug.exceptions.HTTPException as exc:
                 response = exc.get_response(environ)
             except Exception:
@@ -217,6 +249,7 @@ class Application:
                 response = plain(500, "internal server error")
             finally:
                 request_var.reset(token)
+                request_limits.end(timed)
             return response(environ, start_response)
 
 

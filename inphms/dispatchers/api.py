@@ -20,11 +20,14 @@ it the answer is ``allow 0, sact "out"`` (the browser goes to the login
 page), and a live session named by ``info.uses`` (the URL's) is ended,
 since its tab has lost its storage.
 
-Bad JSON or a missing ``meth``: 400; an unknown method: 404; a body over
-``limit_request``: 413, all with that JSON body.  An exception in the
-function answers status 200 with ``allow 0`` (Flyton's client throws on
-any other status instead of reading the answer); the traceback goes to the
-log only.
+Bad JSON (not UTF-8, nested too deep, a lone surrogate, ``input`` or
+``info`` not an object: ``inphms.badrequest``) or a missing ``meth``: 400;
+an unknown method: 404; a body over ``limit_request``: 413, all with that
+JSON body.  An exception in the function answers status 200 with ``allow
+0`` (Flyton's client throws on any other status instead of reading the
+answer); the traceback goes to the log only.  A database that cannot
+answer now (``sql.Unavailable``) gets status 200 too, with ``{"allow": 0,
+"unavailable": 1, "retry_after": N, ...}`` and a ``Retry-After: N`` header.
 """
 import json
 import logging
@@ -32,9 +35,10 @@ import logging
 import werkzeug.exceptions
 
 import inphms
-from inphms import http, printcapture, sessions
+from inphms import badrequest, http, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import API_RE
+from inphms.sql import OutcomeUnknown, Unavailable
 
 from .base import Dispatcher
 
@@ -64,8 +68,6 @@ class ApiDispatcher(Dispatcher):
         except werkzeug.exceptions.RequestEntityTooLarge:
             return self.reply(413, meth, {"allow": 0, "msg": "request body too large",
                                           "limit": config["limit_request"]})
-        except ValueError as exc:
-            return self.reply(400, meth, {"allow": 0, "msg": f"bad JSON body: {exc}"})
         if meth in PUBLIC_BUILTINS:
             return self.reply(200, meth, {"allow": 1, "msg": "pong"})
         code = self.request.app.registry.api(meth) if API_RE.match(meth) else None
@@ -73,6 +75,8 @@ class ApiDispatcher(Dispatcher):
             return self.reply(404, meth, {"allow": 0, "msg": "unknown method"})
         try:
             return self.call(meth, code, post)
+        except Unavailable:
+            raise       # answered by unavailable() through the Application
         except Exception:
             _logger.exception("api %s (%s) failed", meth, code.path)
             return self.reply(200, meth, {"allow": 0, "msg": "internal error", "err": "internal error"})
@@ -103,9 +107,36 @@ class ApiDispatcher(Dispatcher):
                       "err": "bad printed answer"}
         return self.reply(200, meth, answer)
 
+    def refuse(self, status, reason):
+        """A 4xx in the API's JSON: allow 0, msg and err the reason."""
+        return self.reply(status, self.meth_named(), {"allow": 0, "msg": reason, "err": reason})
+
+    def unavailable(self, exc):
+        """HTTP 200 (Flyton's kicdev.server.js throws on anything else), allow 0,
+        ``retry_after`` in the JSON and in a Retry-After header."""
+        meth = self.meth_named()
+        reason = "the service is unavailable for now, try again later"
+        more = {"unavailable": 1, "retry_after": exc.retry_after}
+        if isinstance(exc, OutcomeUnknown):
+            # a write went out and its outcome never came back: a blind retry may repeat it
+            reason = "the outcome of a write is unknown (the database did not confirm it)"
+            more["unknown"] = 1
+        answer = self.reply(200, meth, {"allow": 0, "msg": reason, "err": reason, **more})
+        answer.headers.append(("Retry-After", str(exc.retry_after)))
+        return answer
+
+    def meth_named(self):
+        """``meth`` of the query string when it is a method's name, else "" (also for a bad query string)."""
+        try:
+            meth = self.request.httprequest.args.get("meth", "")
+        except UnicodeError:
+            return ""
+        if not API_RE.match(meth) and meth not in PUBLIC_BUILTINS:
+            return ""
+        return meth
+
     def reply(self, status, meth, answer):
-        server = {"method": meth, **answer, "server_ver": inphms.__version__}
-        body = json.dumps({"server": server}, ensure_ascii=False, default=str)
+        body = answer_json(meth, answer)
         return self.cors(http.Answer(body, status, "application/json", http.NO_STORE))
 
     def cors(self, response):
@@ -177,18 +208,28 @@ def end_stale_session(uses):
                  uses[:8])
 
 
+def answer_json(meth, answer):
+    """The JSON text of an answer; a value JSON has no type for (a Decimal, a date) as its text."""
+    server = {"method": meth, **answer, "server_ver": inphms.__version__}
+    return json.dumps({"server": server}, ensure_ascii=False, default=str)
+
+
 def read_json(httprequest):
-    """The JSON body as a dict with ``info`` and ``input`` (empty body: both empty)."""
+    """The JSON body as a dict with ``info`` and ``input`` objects (empty body: both empty).
+
+    Anything else is the client's mistake: ``badrequest.BadRequest`` (400).
+    """
     raw = read_body(httprequest)
     if not raw.strip():
         post = {}
     else:
-        post = json.loads(raw)
+        post = badrequest.parse_json(raw)
     if not isinstance(post, dict):
-        raise ValueError("the body must be a JSON object")
+        raise badrequest.BadRequest("bad JSON body: the body must be a JSON object")
     if not isinstance(post.setdefault("info", {}), dict):
-        raise ValueError("info must be an object")
-    post.setdefault("input", {})
+        raise badrequest.BadRequest("bad JSON body: info must be an object")
+    if not isinstance(post.setdefault("input", {}), dict):
+        raise badrequest.BadRequest("bad JSON body: input must be an object")
     return post
 
 

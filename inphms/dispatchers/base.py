@@ -33,6 +33,18 @@ class Dispatcher(abc.ABC):
                 return dispatcher
         return None
 
+    def refuse(self, status, reason):
+        """The answer to a request the client got wrong (4xx), ``reason`` in one line."""
+        from inphms import http
+        return http.plain(status, reason)
+
+    def unavailable(self, exc):
+        """The answer when the database cannot serve the request now (``sql.Unavailable``)."""
+        from inphms import http
+        answer = http.plain(503, "the service is unavailable for now, try again later")
+        answer.headers.append(("Retry-After", str(exc.retry_after)))
+        return answer
+
     @abc.abstractmethod
     def dispatch(self):
         """Answer the request: return a werkzeug Response."""

@@ -24,6 +24,7 @@ from werkzeug.utils import redirect
 from inphms import http, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import NAME_RE
+from inphms.sql import Unavailable
 
 from .base import Dispatcher
 from .root import LOGIN_PAGE
@@ -62,6 +63,8 @@ class PageDispatcher(Dispatcher):
             return not_found_page()
         try:
             return self.serve(app, folder, rpage, code, params, ses, session)
+        except Unavailable:
+            raise       # answered 503 by the Application
         except Exception:
             _logger.exception("page %s of app %s failed", rpage, app)
             return error_page(traceback.format_exc())
@@ -72,10 +75,22 @@ class PageDispatcher(Dispatcher):
         self.request.ses = data["ses"]
         try:
             body = run_part(code.function("main"), data)
+        except Unavailable:
+            raise       # answered by unavailable() through the Application
         except Exception:
             _logger.exception("Flyton app %s (%s) failed", app, code.path)
             return error_page(traceback.format_exc())
         return page_response(flyton_head(code.addon) + body + "\n</body>\n</html>\n", 200)
+
+    def refuse(self, status, reason):
+        text = f"<p>The request was not understood: {html.escape(reason)}.</p>"
+        return page_response(standalone_page("Bad request", text), status)
+
+    def unavailable(self, exc):
+        text = ("<p>The service is unavailable for now: the database cannot answer. "
+                f"Try again in {exc.retry_after} seconds.</p>")
+        headers = http.NO_STORE + (("Retry-After", str(exc.retry_after)),)
+        return http.Answer(standalone_page("Service unavailable", text), 503, headers=headers)
 
     def serve(self, app, folder, rpage, code, params, ses, session):
         if session is None and not getattr(code.load(), "public", 0):

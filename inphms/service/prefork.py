@@ -7,8 +7,14 @@ never once per HTTP worker.  The master serves nothing itself: it waits for
 signals and for its children.
 
 - a worker that dies is replaced; a worker whose memory goes over
-  ``limit_memory_soft`` or that served ``worker_max_requests`` requests
-  finishes its requests, exits, and is replaced.
+  ``limit_memory_soft``, that served ``worker_max_requests`` requests or
+  one of whose requests went past ``limit_time_real`` / ``limit_time_cpu``
+  (``inphms.request_limits``) finishes its requests, exits, and is replaced.
+- each HTTP worker writes a heartbeat to a pipe of the master once a second
+  (a thread of its own; under gevent a greenlet, so a hub that never gets
+  the CPU back stops it too); a worker silent for ``worker_timeout`` seconds
+  (stopped, deadlocked, stuck in C code holding the GIL) is killed with
+  SIGKILL and replaced.
 - SIGTERM/SIGINT: every worker stops gracefully (finishes its requests),
   then the master exits 0; a second signal kills the workers at once.
 - SIGHUP: a rolling reload.  The master re-executes itself (same pid, the
@@ -20,8 +26,10 @@ signals and for its children.
 import logging
 import os
 import signal
+import threading
+import time
 
-from inphms import errors, metrics, sql
+from inphms import errors, metrics, request_limits, sql
 from inphms.config import config
 from inphms.serving import ThreadedWSGIServerReloadable, open_listen_socket
 
@@ -34,11 +42,36 @@ _logger = logging.getLogger(__name__)
 
 OLD_WORKERS_ENV = "INPHMS_OLD_WORKERS"
 MASTER_SIGNALS = HANDLED + (signal.SIGCHLD,)
+HEARTBEAT_EVERY = 1.0   # seconds between two heartbeats of a worker
 
 
 class WorkerMixin:
-    """What makes a server a prefork worker: no cron, the master's signals, recycling."""
+    """What makes a server a prefork worker: no cron, the master's signals, recycling, heartbeat."""
     master = None
+    heartbeat_fd = None
+    recycle_why = ""
+
+    def start(self, stop=False):
+        request_limits.over_limit = self.recycle_after_answer
+        if self.heartbeat_fd is not None:
+            with kept_from_new_threads():
+                threading.Thread(target=self.beat, name="inphms.heartbeat", daemon=True).start()
+        super().start(stop)
+
+    def beat(self):
+        """A byte to the master every HEARTBEAT_EVERY s, while this process runs at all."""
+        while True:
+            try:
+                os.write(self.heartbeat_fd, b".")
+            except BlockingIOError:
+                pass        # the master has not read the last ones yet
+            except OSError:
+                return
+            time.sleep(HEARTBEAT_EVERY)
+
+    def recycle_after_answer(self, why):
+        """A request went past its time limit: stop taking requests, then let a fresh worker serve."""
+        self.recycle_why = why
 
     def cron_spawn(self):
         """Cron runs in the cron worker, never in an HTTP worker."""
@@ -51,6 +84,10 @@ class WorkerMixin:
     def process_limit(self):
         if os.getppid() != self.master:
             _logger.warning("the master %d is gone: stopping", self.master)
+            return True
+        if self.recycle_why:
+            _logger.warning("a request %s: recycling this worker once it answers", self.recycle_why)
+            self.phoenix = False
             return True
         limit = config["worker_max_requests"]
         if limit and self.httpd and self.httpd.requests_total >= limit:
@@ -87,6 +124,7 @@ class PreforkServer:
         self.cron_main = cron_main      # callable run by the cron worker; None = no cron worker
         self.signals = SignalQueue()
         self.workers = {}               # pid -> "http" | "cron"
+        self.heartbeats = {}            # pid -> [read end of its heartbeat pipe, last beat]
         self.old = {int(p) for p in os.environ.pop(OLD_WORKERS_ENV, "").split(",") if p}
         self.socket = None
         self.phoenix = False
@@ -111,6 +149,7 @@ class PreforkServer:
             self.on_signal(signum)
             self.reap()
             if not self.stopping:
+                self.check_heartbeats()
                 self.spawn_missing()
         return self.stop()
 
@@ -165,14 +204,23 @@ class PreforkServer:
 
     def spawn(self, kind):
         master = os.getpid()    # read before the fork: the child's getppid() may already be 1
+        beat_read, beat_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC) if kind == "http" else (None, None)
         pid = os.fork()
         if pid:
             self.workers[pid] = kind
+            if beat_read is not None:
+                os.close(beat_write)
+                self.heartbeats[pid] = [beat_read, time.monotonic()]
             _logger.info("%s worker %d started", kind, pid)
             return
         code = errors.EXIT_ERROR
         try:
             self.signals.close()        # the master's wake-up pipe is not the child's
+            for fd, _ in self.heartbeats.values():
+                os.close(fd)            # the other workers' pipes are the master's
+            if beat_read is not None:
+                os.close(beat_read)
+            self.beat_fd = beat_write
             for signum in MASTER_SIGNALS:
                 signal.signal(signum, signal.SIG_DFL)
             code = self.child_main(kind, master)
@@ -186,8 +234,36 @@ class PreforkServer:
         if kind == "cron":
             return self.cron_main(master)
         if config["evented"]:
-            return evented_worker(self.app, self.socket.fileno(), master).run()
-        return HttpWorker(self.app, self.socket.fileno(), master).run()
+            worker = evented_worker(self.app, self.socket.fileno(), master)
+        else:
+            worker = HttpWorker(self.app, self.socket.fileno(), master)
+        worker.heartbeat_fd = self.beat_fd
+        return worker.run()
+
+    def check_heartbeats(self):
+        """Kill a worker whose heartbeat stopped for ``worker_timeout`` s (reap then replaces it)."""
+        timeout = config["worker_timeout"]
+        now = time.monotonic()
+        for pid, beat in list(self.heartbeats.items()):
+            try:
+                if os.read(beat[0], 4096):
+                    beat[1] = now
+            except BlockingIOError:
+                pass
+            if not timeout or now - beat[1] <= timeout:
+                continue
+            _logger.warning("http worker %d sent no heartbeat for %.0f s (worker_timeout): "
+                            "killing it", pid, now - beat[1])
+            beat[1] = now       # once: the kill is reaped on the next turn
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def forget_heartbeat(self, pid):
+        beat = self.heartbeats.pop(pid, None)
+        if beat is not None:
+            os.close(beat[0])
 
     def reap(self):
         while True:
@@ -199,6 +275,7 @@ class PreforkServer:
                 return
             self.old.discard(pid)
             metrics.process_gone(pid)
+            self.forget_heartbeat(pid)
             kind = self.workers.pop(pid, None)
             if kind and not self.stopping:
                 _logger.warning("%s worker %d exited (%s): starting a new one", kind, pid,

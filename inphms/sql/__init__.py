@@ -9,7 +9,10 @@ Public API (used by the server, the CLI and ``tools.sql``):
 - ``close_all()``: close the pool (graceful exit, re-exec on SIGHUP); the
   next ``cursor()`` builds a new one.
 - ``configure(config)``, ``get_engine()``, ``get_pool()``.
-- ``SqlError``: every database error; ``Row``: a result row.
+- ``SqlError``: every database error; ``Unavailable`` (a ``SqlError``):
+  the database is down, frozen, too slow or out of connections, try again
+  later; ``OutcomeUnknown`` (an ``Unavailable``): a write whose commit was
+  not confirmed; ``Row``: a result row.
 
 Modules: engine (settings, engine choice), engine_mysql, engine_sqlite,
 pool, process (the pool of this process), cursor, row, schema (tables.sql
@@ -19,10 +22,10 @@ building for tools.sql), shell (``db sql``), retry (writes that lost a
 Galera certification conflict, run again where safe).
 """
 from .cursor import cursor
-from .errors import SqlError, TablesError
+from .errors import OutcomeUnknown, SqlError, TablesError, Unavailable, unavailable_in
 from .init import init_database
 from .process import close_all, configure, get_engine, get_pool
 from .row import Row
 
 __all__ = ["cursor", "init_database", "close_all", "configure", "get_engine", "get_pool",
-           "SqlError", "TablesError", "Row"]
+           "SqlError", "TablesError", "Unavailable", "OutcomeUnknown", "unavailable_in", "Row"]

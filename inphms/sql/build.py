@@ -1,9 +1,9 @@
 """Build the SELECT statements of ``tools.sql`` from Flyton request dicts.
 
 Every value becomes a ``%s`` parameter.  Every table, column, alias and JSON
-key is checked against ``^[A-Za-z_][A-Za-z0-9_]*$`` (``t.col`` allowed where
-a column is expected) and quoted; anything else raises ``SqlError`` before a
-statement is built.  The grammar of each option is documented in docs/sql.md.
+key, as a whole, is checked against ``[A-Za-z_][A-Za-z0-9_]*`` (``t.col``
+allowed where a column is expected) and quoted; anything else raises
+``SqlError`` before a statement is built.  The grammar of each option is documented in docs/sql.md.
 """
 import re
 
@@ -11,14 +11,15 @@ from .errors import SqlError
 from . import textsql
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-NAME_RE = re.compile(rf"^{NAME}$")
-COLUMN_RE = re.compile(rf"^{NAME}(?:\.{NAME})?$")
+# \Z, not $: "$" also matches before a final newline, so "name\n" would pass
+NAME_RE = re.compile(rf"^{NAME}\Z")
+COLUMN_RE = re.compile(rf"^{NAME}(?:\.{NAME})?\Z")
 WHAT_RE = re.compile(rf"""^(?:
       (?P<fn>count|sum|min|max|avg)\(\s*(?P<arg>\*|{NAME}(?:\.{NAME})?)\s*\)
     | (?P<star>(?:{NAME}\.)?\*)
     | (?P<col>{NAME}(?:\.{NAME})?)(?::(?P<key>{NAME}))?
-    )(?:\s+(?:as\s+)?(?P<alias>{NAME}))?$""", re.X | re.I)
-AND_RE = re.compile(rf"^\s*({NAME}(?:\.{NAME})?)\s*(=|!=|<>|<=|>=|<|>)\s*({NAME}(?:\.{NAME})?|-?\d+)\s*$")
+    )(?:\s+(?:as\s+)?(?P<alias>{NAME}))?\Z""", re.X | re.I)
+AND_RE = re.compile(rf"^\s*({NAME}(?:\.{NAME})?)\s*(=|!=|<>|<=|>=|<|>)\s*({NAME}(?:\.{NAME})?|-?[0-9]+)\s*\Z")
 OPS = {"=": "=", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "like": "LIKE", "in": "IN"}
 JOINS = (("join", "INNER"), ("ljoin", "LEFT"), ("rjoin", "RIGHT"))
 

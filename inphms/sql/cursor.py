@@ -15,7 +15,13 @@ been applied.  A statement outside a transaction that lost a write
 conflict (a Galera certification failure or a deadlock: nothing of it was
 applied) is run again (``inphms.sql.retry``); a transaction that loses one
 at COMMIT is rolled back and its error says so.  Every database error is
-raised as ``SqlError``.
+raised as ``SqlError``: a database that cannot answer now (down, frozen, a
+statement past its time limit) as ``Unavailable``, and a write whose
+connection was lost after it was sent (its COMMIT, or the write itself in
+autocommit) as ``OutcomeUnknown``.  A read that timed out is not run again
+(it would wait as long once more).  A connection whose answer may not have
+been read to the end (an exception while rows were converted, MemoryError,
+a request's time limit) is closed, never lent again.
 
 The pool hands out a recently used connection without looking at its
 socket; the lease looks (and replaces a dead connection) before the first
@@ -27,7 +33,7 @@ import logging
 import threading
 
 from . import retry
-from .errors import SqlError
+from .errors import OutcomeUnknown, SqlError, Unavailable
 from .process import get_pool
 from .row import make_rows
 
@@ -69,11 +75,25 @@ class Lease:
         self.broken = False
         self.checked = True     # just opened
 
-    def fail(self, query, exc):
-        """Turn a driver error into SqlError, marking a lost connection broken."""
-        if self.engine.is_lost(exc):
+    def fail(self, query, exc, write=False):
+        """Turn a driver error into SqlError, marking a lost connection broken.
+
+        A database that cannot answer now gives ``Unavailable`` (not logged
+        here: whoever answers the request logs it once); a write whose
+        connection was lost after it was sent (``write``: a COMMIT, or a
+        write in autocommit) gives ``OutcomeUnknown``: it may have been applied.
+        """
+        engine = self.engine
+        lost = engine.is_lost(exc)
+        if lost:
             self.broken = True
-        message = f"{self.engine.name}: {self.engine.message(exc)} [statement: {short(query)}]"
+        message = f"{engine.name}: {engine.message(exc)} [statement: {short(query)}]"
+        retry_after = self.pool.retry_after
+        if write and lost:
+            return OutcomeUnknown(f"{message}: the outcome is unknown, the write may have been "
+                                  "applied", retry_after)
+        if engine.unavailable(exc):
+            return Unavailable(message, retry_after)
         _logger.warning("sql error: %s", message)
         return SqlError(message)
 
@@ -101,8 +121,6 @@ class Cursor:
         try:
             self.run(query, params)
             lease.checked = True
-        except (TypeError, ValueError) as exc:
-            raise self.lease.fail(query, exc) from exc
         except self.engine.errors as exc:
             if not lease.in_tx and retry.is_conflict(exc):
                 # a statement standing alone was rolled back whole: run it again
@@ -110,7 +128,7 @@ class Cursor:
                 lease.checked = True
                 return self
             if not self.retriable(query, exc):
-                raise self.lease.fail(query, exc) from exc
+                raise self.lease.fail(query, exc, self.autocommit_write(query)) from exc
             _logger.info("connection to %s lost, retrying a read once", self.engine.target())
             self.close()
             self.lease.reconnect()
@@ -119,6 +137,18 @@ class Cursor:
                 self.run(query, params)
             except self.engine.errors as exc2:
                 raise self.lease.fail(query, exc2) from exc2
+            except BaseException:
+                lease.broken = True
+                raise
+        except (TypeError, ValueError) as exc:
+            # a parameter the driver cannot send, or a value it could not
+            # convert halfway through an answer: the connection is not trusted again
+            lease.broken = True
+            raise self.lease.fail(query, exc) from exc
+        except BaseException:
+            # MemoryError, a timeout of the request...: the answer may be half read
+            lease.broken = True
+            raise
         return self
 
     def run_after_conflict(self, query, params):
@@ -129,6 +159,10 @@ class Cursor:
                            tried=1)
         except self.engine.errors as exc:
             raise self.lease.fail(query, exc) from exc
+
+    def autocommit_write(self, query):
+        """True for a statement that commits by itself (a write outside a transaction)."""
+        return not self.lease.in_tx and not self.rerunnable(query)
 
     def run(self, query, params):
         sql = self.engine.prepare(query, params)
@@ -142,12 +176,20 @@ class Cursor:
         self.follow()
         try:
             self.raw.executemany(self.engine.prepare(query, ()), seq)
-        except (TypeError, ValueError) + self.engine.errors as exc:
+        except self.engine.errors as exc:
+            raise self.lease.fail(query, exc, self.autocommit_write(query)) from exc
+        except (TypeError, ValueError) as exc:
+            self.lease.broken = True
             raise self.lease.fail(query, exc) from exc
+        except BaseException:
+            self.lease.broken = True
+            raise
         return self
 
     def retriable(self, query, exc):
-        return self.engine.is_lost(exc) and self.rerunnable(query)
+        """A read whose connection was lost, not timed out: one that timed out
+        would wait as long again on a new connection."""
+        return self.engine.is_lost(exc) and self.rerunnable(query) and not self.engine.timed_out(exc)
 
     def rerunnable(self, query):
         """A read outside a transaction: run again on a new connection if its connection is lost."""
@@ -191,6 +233,9 @@ class Cursor:
             return how()
         except self.engine.errors as exc:
             raise self.lease.fail("(fetch)", exc) from exc
+        except BaseException:
+            self.lease.broken = True    # an unbuffered answer may be half read
+            raise
 
     def close(self):
         try:
@@ -202,15 +247,16 @@ class Cursor:
 class Scope:
     """The context manager behind ``cursor()`` (a class: it runs on every query)."""
 
-    def __init__(self, tx):
+    def __init__(self, tx, pool="main"):
         self.tx = tx
+        self.pool = pool
         self.lease = self.cr = None
         self.outer = self.began = False
 
     def __enter__(self):
         lease = getattr(local, "lease", None)
         if lease is None:
-            pool = get_pool()
+            pool = get_pool(self.pool)
             lease = Lease(pool, pool.borrow(look=False))
             local.lease = lease
             self.outer = True
@@ -248,9 +294,12 @@ class Scope:
         lease.pool.give_back(lease.conn, lease.broken)
 
 
-def cursor(tx=False):
-    """A Cursor on this thread's connection, borrowed from the pool when it has none."""
-    return Scope(tx)
+def cursor(tx=False, pool="main"):
+    """A Cursor on this thread's connection, borrowed from the pool when it has none.
+
+    ``pool="ses"``: from the small pool kept for session lookups (inphms.sessions).
+    """
+    return Scope(tx, pool)
 
 
 def tidy(lease):
@@ -278,7 +327,10 @@ def commit(lease):
         rollback(lease)
         if retry.is_conflict(exc):
             raise SqlError(f"{lease.engine.name}: {retry.CONFLICT_HINT} [statement: COMMIT]") from exc
-        raise lease.fail("COMMIT", exc) from exc
+        raise lease.fail("COMMIT", exc, write=True) from exc
+    except BaseException:
+        lease.broken = True
+        raise
 
 
 def rollback(lease):

@@ -7,17 +7,20 @@ object for ``db_engine`` (see engine_mysql and engine_sqlite).
 """
 import re
 
+from inphms.config import OPTIONS_BY_NAME
+
 from .errors import SqlError
 
 KEYS = ("db_engine", "db_host", "db_port", "db_user", "db_password", "db_name",
-        "db_maxconn", "data_dir")
-DB_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+        "db_maxconn", "db_session_conns", "db_connect_timeout", "db_read_timeout",
+        "db_write_timeout", "db_statement_timeout", "db_pool_wait", "db_retry_after", "data_dir")
+DB_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def settings(config):
     """The database settings of ``config`` (a mapping) as a plain dict."""
-    values = {key: config[key] for key in KEYS}
-    if not DB_NAME_RE.match(str(values["db_name"] or "")):
+    values = {key: config.get(key, OPTIONS_BY_NAME[key].default) for key in KEYS}
+    if not DB_NAME_RE.fullmatch(str(values["db_name"] or "")):
         raise SqlError(f"db_name {values['db_name']!r} is not a valid database name")
     return values
 

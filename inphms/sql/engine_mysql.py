@@ -2,7 +2,11 @@
 
 Connections run in autocommit mode (a transaction is opened explicitly by
 ``cursor(tx=True)``), speak utf8mb4, use UTC for ``CURRENT_TIMESTAMP`` and
-count matched rather than changed rows, as SQLite does.  The password goes
+count matched rather than changed rows, as SQLite does.  DECIMAL values
+come back as ``decimal.Decimal`` with every digit.  Every wait is bounded:
+connect, read and write timeouts on the socket and ``max_statement_time``
+on the server (the ``db_*_timeout`` options); ``unavailable(exc)`` tells
+those failures from a wrong statement.  The password goes
 to PyMySQL only; it is never part of a message.
 """
 import functools
@@ -14,17 +18,20 @@ import time
 import pymysql
 import pymysql.connections
 import pymysql.converters
-from pymysql.constants import CLIENT, FIELD_TYPE, SERVER_STATUS
+from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..patch_gevent import original
 from .answer_wait import AnswerWait, loopback, on_this_machine
-from .errors import SqlError
+from .errors import SqlError, Unavailable
 from .mysql_answer import Answer
 
 # Errors after which a connection is gone: gone away, lost, killed, shutting down;
 # 1047: a Galera node without quorum ("WSREP has not yet prepared node"), which
 # serves nothing until it is back in the primary component.
 LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031, 1047}
+# Errors of a database too busy or too slow to answer: too many connections,
+# max_statement_time exceeded, lock wait timeout.
+BUSY_CODES = {1040, 1969, 1205, 3024}
 # An idle connection older than this is pinged on borrow; younger ones are
 # only checked for a closed socket, which costs no round trip.
 PING_AFTER = 30.0
@@ -32,11 +39,25 @@ PING_AFTER = 30.0
 NEAR_RE = re.compile(r"near '.*' at line", re.S)
 
 
-def number(text):
-    """SUM()/AVG() come back as DECIMAL: give int or float, as SQLite does."""
-    if "." in text:
-        return float(text)
-    return int(text)
+def init_command(statement_timeout):
+    """The first statement of every connection: UTC, and the statement time limit.
+
+    ``max_statement_time`` is MariaDB's; written in MariaDB's executable
+    comment, which MySQL reads as a plain comment.
+    """
+    command = "SET time_zone = '+00:00'"
+    if statement_timeout:
+        command += f" /*M!100108 , max_statement_time = {float(statement_timeout):g} */"
+    return command
+
+
+def causes(exc):
+    """``exc`` and the exceptions it was raised from or while handling."""
+    seen = []
+    while exc is not None and len(seen) < 10:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
 
 
 def readable(sock, wait=0.0):
@@ -116,9 +137,9 @@ def wait_for_answers(seconds):
     Connection.answer_wait = AnswerWait(seconds) if seconds else None
 
 
+# PyMySQL's own: DECIMAL (and SUM()/AVG(), which MySQL gives as DECIMAL)
+# come back as decimal.Decimal, exact, as Flyton's driver gave them
 CONVERSIONS = dict(pymysql.converters.conversions)
-CONVERSIONS[FIELD_TYPE.NEWDECIMAL] = number
-CONVERSIONS[FIELD_TYPE.DECIMAL] = number
 
 
 class MysqlEngine:
@@ -138,9 +159,11 @@ class MysqlEngine:
     def connect(self):
         v = self.values
         params = dict(user=v["db_user"], password=v["db_password"], database=v["db_name"],
-                      charset="utf8mb4", autocommit=True, connect_timeout=10,
-                      client_flag=CLIENT.FOUND_ROWS, conv=CONVERSIONS,
-                      init_command="SET time_zone = '+00:00'")
+                      charset="utf8mb4", autocommit=True, client_flag=CLIENT.FOUND_ROWS,
+                      conv=CONVERSIONS, init_command=init_command(v["db_statement_timeout"]),
+                      connect_timeout=v["db_connect_timeout"] or None,
+                      read_timeout=v["db_read_timeout"] or None,
+                      write_timeout=v["db_write_timeout"] or None)
         if v["db_host"].startswith("/"):
             params["unix_socket"] = v["db_host"]
         else:
@@ -152,6 +175,10 @@ class MysqlEngine:
             params["ssl_disabled"] = True
         try:
             return Connection(**params)
+        except pymysql.err.OperationalError as exc:
+            # refused, timed out, lost in the handshake, too many connections
+            raise Unavailable(f"cannot connect to {self.target()}: {exc}",
+                              v["db_retry_after"]) from None
         except pymysql.err.Error as exc:
             raise SqlError(f"cannot connect to {self.target()}: {exc}") from exc
 
@@ -188,6 +215,21 @@ class MysqlEngine:
     def message(self, exc):
         """The driver's message, without the values a syntax error echoes."""
         return NEAR_RE.sub("near (the statement below) at line", str(exc))
+
+    def unavailable(self, exc):
+        """True when ``exc`` says the database cannot answer now, rather than that the statement is wrong.
+
+        The connection lost or timed out, a statement stopped by
+        ``max_statement_time``, the server shutting down or out of connections.
+        """
+        if self.is_lost(exc):
+            return True
+        return isinstance(exc, pymysql.err.OperationalError) and bool(exc.args) and \
+            exc.args[0] in BUSY_CODES
+
+    def timed_out(self, exc):
+        """True when ``exc`` comes from a socket timeout (the answer did not come in time)."""
+        return any(isinstance(e, TimeoutError) for e in causes(exc)) or "timed out" in str(exc)
 
     def is_lost(self, exc):
         if isinstance(exc, pymysql.err.InterfaceError):

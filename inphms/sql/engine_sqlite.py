@@ -1,8 +1,9 @@
 """The embedded SQLite engine: a file ``<data_dir>/<db_name>.sqlite``.
 
-Connections use WAL (readers never block the writer), a busy timeout (a
-writer waits for the lock instead of failing with "database is locked") and
-autocommit; ``cursor(tx=True)`` opens ``BEGIN IMMEDIATE`` so a transaction
+Connections use WAL (readers never block the writer), a busy timeout of
+``db_statement_timeout`` seconds (a writer waits that long for the lock
+instead of failing at once with "database is locked"; past it the database
+is ``unavailable``) and autocommit; ``cursor(tx=True)`` opens ``BEGIN IMMEDIATE`` so a transaction
 takes the write lock up front and can never deadlock on a lock upgrade.
 Statements use PyMySQL's ``%s`` placeholders; they are turned into ``?``.
 
@@ -11,6 +12,7 @@ objects, as from MySQL: the converters are registered process-wide on the
 ``sqlite3`` module for the declared types TIMESTAMP, DATETIME and DATE.
 """
 import datetime
+import decimal
 import functools
 import json
 import os
@@ -19,7 +21,7 @@ import sqlite3
 
 from .errors import SqlError
 
-BUSY_SECONDS = 60
+NO_LIMIT = 86400        # busy timeout, seconds, when db_statement_timeout is 0
 PLACEHOLDER_RE = re.compile(r"%s|%%")
 
 
@@ -49,6 +51,8 @@ sqlite3.register_converter("DATETIME", to_datetime)
 sqlite3.register_converter("DATE", to_date)
 sqlite3.register_adapter(datetime.datetime, from_datetime)
 sqlite3.register_adapter(datetime.date, lambda value: value.isoformat())
+# a Decimal read from MySQL (or computed) is written as its exact text
+sqlite3.register_adapter(decimal.Decimal, str)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -70,11 +74,12 @@ class SqliteEngine:
 
     # connections
     def connect(self):
+        busy = self.values.get("db_statement_timeout") or NO_LIMIT
         try:
             os.makedirs(self.values["data_dir"], exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None,
+            conn = sqlite3.connect(self.path, timeout=busy, isolation_level=None,
                                    check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         except (OSError, sqlite3.Error) as exc:
@@ -96,6 +101,14 @@ class SqliteEngine:
 
     def message(self, exc):
         return str(exc)
+
+    def unavailable(self, exc):
+        """True when the busy timeout ran out: another connection held the lock all along."""
+        return isinstance(exc, sqlite3.OperationalError) and \
+            ("database is locked" in str(exc) or "database is busy" in str(exc))
+
+    def timed_out(self, exc):
+        return self.unavailable(exc)
 
     def is_lost(self, exc):
         return False

@@ -20,6 +20,10 @@ PyMySQL's own:
 - each row's values are cut out of its packet in one loop;
 - a packet over 16 MiB (sent as several) is joined as PyMySQL joins it.
 
+An exception other than the server's error while an answer is read (a
+value that fails to convert, MemoryError) closes the connection: the rest
+of its answer is unread, and the next statement would read it.
+
 Anything else (an OK answer to a write, LOAD DATA LOCAL, 251 columns or
 more, an unbuffered cursor) is handed to PyMySQL's own code, which reads on
 from the same position.  The further result sets of a procedure are read
@@ -149,6 +153,13 @@ class Answer(MySQLResult):
             self.converters = shape.converters
             self.description = shape.description
             self.read_rows(conn, shape.converters)
+        except err.MySQLError:
+            raise       # an error packet read whole, or the connection closed by lost()
+        except BaseException:
+            # a value that failed to convert, MemoryError, a timeout of the
+            # request: the rest of the answer is unread, the stream unusable
+            conn._force_close()
+            raise
         finally:
             self.connection = None
 

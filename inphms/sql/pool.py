@@ -5,6 +5,8 @@
 ``maxconn`` exist, or waits for one to come back (first come, first
 served).  A dead connection is closed and replaced on the spot, so the
 pool recovers by itself after the database server restarts.
+Waiting has a deadline (``db_pool_wait``): past it ``borrow`` raises
+``Unavailable``, which a request answers with 503.
 ``borrow(look=False)`` leaves out the look at a recently used connection's
 socket, for a caller that looks later, before a statement that could not
 be retried (``cursor.Lease.check``).  ``close()`` closes the idle
@@ -15,11 +17,11 @@ import logging
 import threading
 import time
 
-from .errors import SqlError
+from .errors import SqlError, Unavailable
 
 _logger = logging.getLogger(__name__)
 
-BORROW_TIMEOUT = 30.0
+BORROW_TIMEOUT = 10.0   # seconds, when the pool is not given its own (db_pool_wait)
 
 
 class Waiter:
@@ -31,9 +33,12 @@ class Waiter:
 
 
 class Pool:
-    def __init__(self, engine, maxconn):
+    def __init__(self, engine, maxconn, wait=BORROW_TIMEOUT, retry_after=5, name="main"):
         self.engine = engine
         self.maxconn = max(1, int(maxconn))
+        self.wait = wait or None        # 0: no deadline
+        self.retry_after = retry_after
+        self.name = name
         self.idle = []          # [(connection, time it came back)], last in first out
         self.count = 0          # open connections, idle and borrowed
         self.closed = False
@@ -43,8 +48,8 @@ class Pool:
     def __repr__(self):
         return f"Pool({self.engine.target()}, {self.count}/{self.maxconn})"
 
-    def borrow(self, timeout=BORROW_TIMEOUT, look=True):
-        conn, since = self.reserve(timeout)
+    def borrow(self, timeout=None, look=True):
+        conn, since = self.reserve(timeout or self.wait)
         if conn is not None and not self.engine.alive(conn, time.monotonic() - since, look):
             _logger.info("dropping a dead connection to %s", self.engine.target())
             self.engine.close(conn)
@@ -82,8 +87,8 @@ class Pool:
             if waiter in self.waiters:
                 self.waiters.remove(waiter)
             self.check_open()
-        raise SqlError(f"no free connection to {self.engine.target()} "
-                       f"after {timeout:g} s (db_maxconn = {self.maxconn})")
+        raise Unavailable(f"no free connection to {self.engine.target()} after {timeout:g} s "
+                          f"({self.name} pool of {self.maxconn})", self.retry_after)
 
     def check_open(self):
         if self.closed:

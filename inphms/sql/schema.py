@@ -10,7 +10,7 @@ import re
 
 from .errors import TablesError
 
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOKEN_RE = re.compile(r"""
     (?P<space>[ \t\r\f\v]+)
   | (?P<newline>\n)
@@ -169,7 +169,7 @@ class Parser:
     def name(self, what):
         tok = self.take()
         text = tok.text[1:-1].replace("``", "`") if tok.kind == "qname" else tok.text
-        if tok.kind not in ("word", "qname") or not NAME_RE.match(text):
+        if tok.kind not in ("word", "qname") or not NAME_RE.fullmatch(text):
             self.fail(f"bad {what} name {tok.text!r} (letters, digits and _ only)", tok)
         return text
 

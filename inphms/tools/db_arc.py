@@ -34,7 +34,7 @@ __all__ = ["arc_list", "arc_table", "arc_batch", "arc_cols", "ArcError", "SqlErr
 batch = 1000
 base = {"ses": "inactive", "logs": "old"}
 rules = {"inactive": "is_active = 0 AND updated_at < %s", "old": "updated_at < %s"}
-tab_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+tab_re = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ArcError(Exception):
@@ -65,7 +65,7 @@ def arc_list(addons):
 
 def arc_check(tab, r):
     """'' when (tab, rule) can be archived, else why not."""
-    if not isinstance(tab, str) or not tab_re.match(tab):
+    if not isinstance(tab, str) or not tab_re.fullmatch(tab):
         return f"bad table name {tab!r} in 'archive'"
     if r not in rules:
         return f"table {tab}: rule {r!r} is not one of {', '.join(rules)}"

@@ -89,8 +89,14 @@ def is_ses_role(ses, role):
         return 0
     r = w["Roles"] or "[]"
     if isinstance(r, str):
-        r = json.loads(r)
-    if role in (r or []):
+        try:
+            r = json.loads(r)
+        except ValueError:
+            return 0
+    # a list of roles, each compared whole: in a string, "admin" is in "sysadmin"
+    if not isinstance(r, list):
+        return 0
+    if role in r:
         return 1
     return 0
 

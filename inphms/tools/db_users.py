@@ -12,6 +12,11 @@ its `sis` becomes a hash at that login.  Five failed
 logins within 15 minutes lock the user for 15 minutes; the count and the
 lock are kept in the user's data ("fails", "lock_until"), where an operator
 can see them (and clear them: user passwd clears the lock).
+
+Each failure is counted inside one transaction that holds the user's row
+(users_locked), so failures arriving at once are all counted.  The MFA
+step works the same way, and keeps the time step of the last code used
+("mfa_last"): a code is taken once, never again within its window.
 """
 import base64
 import binascii
@@ -23,6 +28,7 @@ import time
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from inphms.sql import cursor
 from tools.db_ses import *
 from tools.kictotp import *
 from tools.sql import *
@@ -123,12 +129,46 @@ def user_ses(w):
 
 def user_failed(id, d, now):
     """Count a failure; the fifth within fails_window locks the user for lock_time."""
+    users_locked(id, lambda d: count_fail(d, now))
+
+
+def count_fail(d, now):
     f = [t for t in d.get("fails", []) if now - t < fails_window]
     f.append(now)
+    d["fails"] = f
     if len(f) < fails_max:
-        add_to_data("users", id, "fails", f)
         return
-    add_to_data("users", id, {"fails": [], "lock_until": now + lock_time})
+    d["fails"] = []
+    d["lock_until"] = now + lock_time
+
+
+def users_locked(id, change):
+    """change(d) on the data of users row id, in one transaction holding the row; its answer."""
+    with cursor(tx=True) as cr:
+        e = cr.engine
+        cr.execute(f"SELECT data FROM users WHERE id = %s{e.for_update}", (id,))
+        w = cr.fetchone()
+        if w is None:
+            return None
+        d = data_dict(w[0])
+        a = change(d)
+        cr.execute("UPDATE users SET data = %s WHERE id = %s",
+                   (json.dumps(d, ensure_ascii=False, default=str), id))
+    return a
+
+
+def data_dict(v):
+    if not v:
+        return {}
+    if isinstance(v, dict):
+        return v
+    try:
+        d = json.loads(v)
+    except ValueError:
+        return {}
+    if not isinstance(d, dict):
+        return {}
+    return d
 
 
 def user_add(u, p, roles=[], first="", last=""):
@@ -163,8 +203,13 @@ def user_roles(w):
     """The Roles of a users row as a list."""
     r = w["Roles"] or "[]"
     if isinstance(r, str):
-        r = json.loads(r)
-    return list(r or [])
+        try:
+            r = json.loads(r)
+        except ValueError:
+            return []
+    if not isinstance(r, list):
+        return []
+    return r
 
 
 def user_mfa_on(u):
@@ -187,7 +232,10 @@ def user_mfa_pre(id):
 
 
 def user_mfa_check(pre, code):
-    """{"ok":1,"user":row} when pre is a live MFA step and code its user's TOTP code, else {"ok":0}."""
+    """{"ok":1,"user":row} when pre is a live MFA step and code its user's TOTP code, else {"ok":0}.
+
+    A code already used (its time step no later than "mfa_last") is refused.
+    """
     if not isinstance(pre, str) or not pre:
         return {"ok": 0}
     h = hashlib.sha256(pre.encode()).hexdigest()
@@ -195,17 +243,32 @@ def user_mfa_check(pre, code):
                      "where": {"mfa_pre": ("=", h, "data")}})
     if not w:
         return {"ok": 0}
-    d = get_data("users", w["id"])
-    if d.get("mfa_until", 0) < time.time() or not d.get("mfa", {}).get("on"):
+    if not users_locked(w["id"], lambda d: mfa_step(d, h, code)):
         return {"ok": 0}
-    if not totp_check(d["mfa"]["key"], code):
-        n = d.get("mfa_fails", 0) + 1
-        add_to_data("users", w["id"], "mfa_fails", n)
-        if n >= fails_max:
-            add_to_data("users", w["id"], {"mfa_pre": "!del", "mfa_until": "!del"})
-        return {"ok": 0}
-    add_to_data("users", w["id"], {"mfa_pre": "!del", "mfa_until": "!del", "mfa_fails": "!del"})
     return {"ok": 1, "user": w}
+
+
+def mfa_step(d, h, code):
+    """1 when code is right for the live step h of data d, else 0; d is changed to match."""
+    if d.get("mfa_pre") != h or d.get("mfa_until", 0) < time.time():
+        return 0
+    m = d.get("mfa")
+    if not isinstance(m, dict) or not m.get("on"):
+        return 0
+    n = totp_step(m["key"], code)
+    if n and n <= d.get("mfa_last", 0):
+        n = 0
+    if not n:
+        d["mfa_fails"] = d.get("mfa_fails", 0) + 1
+        if d["mfa_fails"] < fails_max:
+            return 0
+        d.pop("mfa_pre", None)
+        d.pop("mfa_until", None)
+        return 0
+    d["mfa_last"] = n
+    for k in ("mfa_pre", "mfa_until", "mfa_fails"):
+        d.pop(k, None)
+    return 1
 
 
 def first_admin():

@@ -9,20 +9,25 @@
 
 A code is HMAC-SHA1 of the 30-second time step, truncated to 6 digits
 (RFC 4226 section 5.3).  totp_check() accepts the step before and after
-the current one, for clocks that drift a little.
+the current one, for clocks that drift a little.  A code is 6 ASCII digits
+and nothing else (other digits, such as Arabic-Indic ones, pass isdigit()).
+totp_step() says which step a code belongs to, so the caller can refuse a
+code it has seen (tools.db_users keeps the last step used per user).
 """
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import struct
 import time
 import urllib.parse
 
-__all__ = ["totp", "totp_new", "totp_uri", "totp_check"]
+__all__ = ["totp", "totp_new", "totp_uri", "totp_check", "totp_step"]
 
 step = 30
 digits = 6
+code_re = re.compile(r"[0-9]{6}")
 
 
 def totp(key, t=None, n=digits, algo="sha1"):
@@ -60,12 +65,21 @@ def totp_uri(key, user, issuer="inphms"):
 
 def totp_check(key, code, t=None):
     """1 when `code` is the code of the current step or of the one next to it."""
+    if not totp_step(key, code, t):
+        return 0
+    return 1
+
+
+def totp_step(key, code, t=None):
+    """The time step whose code `code` is (the current one or next to it), else 0."""
     if t is None:
         t = time.time()
-    code = str(code or "").strip()
-    if len(code) != digits or not code.isdigit():
+    if not isinstance(code, (str, int)) or isinstance(code, bool):
+        return 0
+    code = str(code).strip()
+    if not code_re.fullmatch(code):
         return 0
     for d in (-1, 0, 1):
         if hmac.compare_digest(totp(key, t + d * step), code):
-            return 1
+            return int(t + d * step) // step
     return 0

@@ -12,8 +12,10 @@ and answers.  Values always travel as query parameters, and a text where or
 set is parsed into them (inphms.sql.textsql), never pasted; table, column,
 alias and JSON key names are checked (letters, digits, _; t.col for columns)
 and a bad one is refused: the read functions raise SqlError, the write
-functions (insert_to_sql, add_to_data) answer {"status": 0, "err": ...}.
-A statement the database refuses answers {"status": err} from find_in_sql,
+functions (insert_to_sql, add_to_data) answer {"status": 0, "err": ...}
+(and "unknown": 1 when the connection was lost after the write was sent: it
+may have been applied, see docs/sql.md on writes safe to retry).  A
+statement the database refuses answers {"status": err} from find_in_sql,
 count_in_sql and kic_sql, as Flyton's do (status 0 from the writes); no
 answer at all (no connection, timeouts) raises SqlError everywhere.
 find_rows and run_sql raise on every error, for inphms's own code.
@@ -25,7 +27,7 @@ import json
 import logging
 import re
 
-from inphms.sql import SqlError, cursor, get_engine
+from inphms.sql import OutcomeUnknown, SqlError, cursor, get_engine
 from inphms.sql import build, retry, textsql
 from inphms.sql.row import row_class
 
@@ -144,7 +146,14 @@ def insert_to_sql(r):
     try:
         return write_row(r)
     except SqlError as e:
-        return {"status": 0, "err": str(e)}
+        return write_failed(e)
+
+
+def write_failed(e):
+    """{"status":0,"err":..}; with "unknown":1 when the write may have been applied all the same."""
+    if isinstance(e, OutcomeUnknown):
+        return {"status": 0, "err": str(e), "unknown": 1}
+    return {"status": 0, "err": str(e)}
 
 
 def write_row(r):
@@ -347,7 +356,7 @@ def add_to_data(table, id, fld1, val1=""):
     try:
         return merge_data(table, id, kv)
     except SqlError as e:
-        return {"status": 0, "err": str(e)}
+        return write_failed(e)
 
 
 save_to_data = add_to_data

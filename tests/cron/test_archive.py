@@ -150,3 +150,28 @@ def test_ses_expire_ends_sessions_idle_longer_than_ses_ttl(crondb):
     assert run("ses_expire", use_addons("book")) == ("ok", None)
     assert crondb.value("SELECT is_active FROM ses WHERE id = 'idle2'") == 1
 
+
+
+def test_a_batch_whose_delete_fails_leaves_nothing_in_the_archive(crondb):
+    """The DELETE of a batch is refused by the database (a trigger): its copy is rolled back."""
+    from inphms.sql import SqlError
+    from tools import db_arc
+    add_row(crondb, "logs", "log_a", 1, OLD)
+    add_row(crondb, "logs", "log_b", 1, OLD)
+    if crondb.engine == "sqlite":
+        crondb.query("CREATE TRIGGER refuse_delete BEFORE DELETE ON logs "
+                     "BEGIN SELECT RAISE(ABORT, 'delete refused'); END")
+    else:
+        crondb.query("CREATE TRIGGER refuse_delete BEFORE DELETE ON logs FOR EACH ROW "
+                     "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'delete refused'")
+    cols = db_arc.arc_cols("logs")
+    try:
+        db_arc.arc_batch("logs", "old", OLD + DAY, cols)
+    except SqlError as exc:
+        assert "delete refused" in str(exc)
+    else:
+        raise AssertionError("the refused DELETE did not raise")
+    assert crondb.value("SELECT COUNT(*) FROM logs_arc") == 0
+    assert crondb.value("SELECT COUNT(*) FROM logs") == 2
+    crondb.query("DROP TRIGGER refuse_delete")
+    assert db_arc.arc_batch("logs", "old", OLD + DAY, cols)[0] == 2

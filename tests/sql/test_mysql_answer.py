@@ -6,6 +6,7 @@ which reads them its own way; the two must give the same rows, types,
 descriptions and counts.
 """
 import datetime
+import decimal
 import socket
 import threading
 
@@ -118,7 +119,7 @@ def test_one_name_with_other_types_keeps_each_its_type(mysql_db):
     queries = [
         ("SELECT 7 AS a", 7),
         ("SELECT 'seven' AS a", "seven"),
-        ("SELECT 7.5 AS a", 7.5),
+        ("SELECT 7.5 AS a", decimal.Decimal("7.5")),      # a literal 7.5 is DECIMAL
         ("SELECT DATE('2026-11-22') AS a", datetime.date(2026, 11, 22)),
         ("SELECT x'00ff' AS a", b"\x00\xff"),
         ("SELECT NULL AS a", None),

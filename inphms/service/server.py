@@ -23,7 +23,7 @@ import traceback
 from inphms import errors, http, printcapture, sql
 from inphms.config import config
 from inphms.modules import module
-from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
+from inphms.httpserver.server import SD_LISTEN_FDS_START, make_http_server
 
 from . import limits, pidfile
 from .cron import CronRunner
@@ -78,9 +78,7 @@ class ThreadedServer:
         self.soft_limit = soft
 
     def http_spawn(self):
-        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app,
-                                                  max_requests=config["max_http_requests"],
-                                                  slow_ms=config["slow_request_ms"])
+        self.httpd = make_http_server(self.app)
         self.start_http_thread()
 
     def start_http_thread(self):

@@ -878,11 +878,11 @@ def serve_profiled(out, server_args):
     import threading
 
     import inphms.cli
-    import inphms.httppool
+    import inphms.httpserver.pool
 
     profiles, lock = [], threading.Lock()
     local = threading.local()
-    serve = inphms.httppool.RequestPool.serve
+    serve = inphms.httpserver.pool.RequestPool.serve
 
     def profiled(self, *args):
         p = getattr(local, "profile", None)
@@ -904,7 +904,7 @@ def serve_profiled(out, server_args):
                     stats.add(p)
                 stats.dump_stats(out)
 
-    inphms.httppool.RequestPool.serve = profiled
+    inphms.httpserver.pool.RequestPool.serve = profiled
     atexit.register(dump)
     sys.argv = [str(ROOT / "inphms-bin")] + server_args
     return inphms.cli.main()

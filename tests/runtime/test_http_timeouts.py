@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from inphms import http11, serving
+from inphms.httpserver import connection as http11, server as serving
 from tests.support import inprocess
 
 LIMIT = 0.6         # every shortened limit, in seconds
@@ -48,6 +48,7 @@ def serve(request, monkeypatch):
         monkeypatch.setattr(module, "IDLE_POLL", 0.1)
     monkeypatch.setattr(http11, "FIRST_REQUEST_WAIT", LIMIT)
     monkeypatch.setattr(http11, "KEEPALIVE_IDLE", LIMIT)
+    monkeypatch.setattr(http11, "HEAD_TIMEOUT", LIMIT)
     servers = []
 
     def start(app):

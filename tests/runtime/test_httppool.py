@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from inphms import httppool
+from inphms.httpserver import pool as httppool
 from tests.support import inprocess
 
 WAIT = 5.0      # seconds: the longest anything here is waited for

@@ -54,10 +54,11 @@ def test_sigquit_dumps_every_thread(server_factory):
     log = server.wait_log("SIGQUIT: stacks of")
     assert "# thread MainThread" in log
     assert "# thread inphms.service.httpd" in log
-    # the request threads, waiting for a connection with something to read
-    # (the one sending its request waits in their poller)
+    # the request threads wait for a whole request; the one still sending
+    # its request waits in the poller, not in a request thread
     assert "# thread inphms.http.request." in log
-    assert "in take" in log
+    assert "# thread inphms.http.poller" in log
+    assert "in request_thread" in log
     assert server.proc.poll() is None      # SIGQUIT does not stop the server
     finish_request(sock)
 

@@ -4,11 +4,12 @@
 (bound here, handed over by systemd or by our own previous image through
 ``LISTEN_FDS``, or shared with the other prefork workers), up to
 ``INPHMS_MAX_HTTP_THREADS`` connections at once, and hands each to one of
-two ways of serving (``inphms.http11.Connection`` speaks the protocol):
+two ways of serving (``inphms.httpserver.connection.Connection`` speaks
+the protocol):
 
 - threaded with ``max_http_requests`` (the default): the request pool
-  (``inphms.httppool``), a few threads serving the connections a poller
-  finds ready;
+  (``inphms.httpserver.pool``), a few threads serving the requests a
+  poller has read whole;
 - under ``--evented``, or with ``max_http_requests = 0``: a thread per
   connection, kept for the next connections.  gevent's patching turns the
   threads and sockets into greenlets and cooperative sockets.
@@ -17,6 +18,7 @@ The server counts requests in flight so a graceful stop can wait for them,
 and it has a drain mode in which kept-alive connections are closed instead
 of reused.
 """
+import errno
 import logging
 import os
 import queue
@@ -26,10 +28,11 @@ import struct
 import threading
 import time
 
-from .errors import StartupError
-from .http11 import IDLE_POLL, READ_TIMEOUT, Connection
-from .httppool import RequestPool
-from .patch_gevent import patched
+from ..config import config
+from ..errors import StartupError
+from ..patch_gevent import patched
+from .connection import IDLE_POLL, READ_TIMEOUT, Connection
+from .pool import RequestPool, thread_cap
 
 _logger = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ LISTEN_QUEUE = 128
 ACCEPT_POLL = 0.5          # how often the accept loop looks at the stop flag
 ACCEPT_BATCH = 64          # connections accepted in one go, at most
 THREAD_IDLE = 60.0         # seconds a connection's thread waits for a next connection
+BODY_BUFFER = 8 * 2**20    # body bytes read before the application runs, without limit_request
 
 
 def systemd_socket_fd():
@@ -88,8 +92,12 @@ class ThreadedWSGIServerReloadable:
 
     multiprocess = False
 
-    def __init__(self, host, port, app, fd=None, max_requests=0, slow_ms=0):
+    def __init__(self, host, port, app, fd=None, max_requests=0, slow_ms=0, body_buffer=None,
+                 limit_memory_hard=0):
         self.app = app
+        # a request's body up to this size is read (by the poller) before the
+        # application sees it; a larger one the application reads as it comes
+        self.body_buffer = body_buffer or BODY_BUFFER
         max_threads = int(os.environ.get("INPHMS_MAX_HTTP_THREADS", "0") or 0)
         self.http_threads_sem = threading.Semaphore(max_threads) if max_threads else None
         self.draining = False
@@ -102,13 +110,15 @@ class ThreadedWSGIServerReloadable:
         self.pending = queue.Queue()    # accepted connections a thread will take
         self.waiting_threads = 0        # threads free to take one
         self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
+        self.out_of_fds_logged = False
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
         self.kernel_timeouts = not patched()
         # Threaded with a cap: a few request threads serve the ready connections
         # (inphms.httppool; it reads heads without waiting, which needs the
         # kernel timeouts: a Python timeout polls before reading).  Evented, or
         # without a cap: a thread (greenlet) per connection.
-        self.pool = (RequestPool(self, max_requests, slow_ms / 1000)
+        self.pool = (RequestPool(self, max_requests, slow_ms / 1000,
+                                 thread_cap(max_requests, limit_memory_hard))
                      if max_requests and not patched() else None)
         if fd is not None:      # a prefork worker: the master's socket
             self.socket = socket.socket(fileno=os.dup(fd))
@@ -161,9 +171,20 @@ class ThreadedWSGIServerReloadable:
             return False    # nothing waiting, or another worker was faster
         except OSError as exc:
             self.release_slot()
-            _logger.warning("accept failed: %s", exc)
-            time.sleep(0.1)     # out of file descriptors: let connections end
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                # out of file descriptors: the poller sheds idle and slow
+                # connections, and accepting pauses meanwhile; the new
+                # clients wait in the kernel's queue, they are not refused
+                if self.pool is not None:
+                    self.pool.shed()
+                if not self.out_of_fds_logged:
+                    self.out_of_fds_logged = True
+                    _logger.warning("accept failed: %s (shedding idle connections)", exc)
+            else:
+                _logger.warning("accept failed: %s", exc)
+            time.sleep(0.1)
             return False
+        self.out_of_fds_logged = False
         if self.kernel_timeouts:
             set_kernel_timeouts(sock)
         else:
@@ -273,3 +294,12 @@ class ThreadedWSGIServerReloadable:
 
     def start_draining(self):
         self.draining = True
+
+
+def make_http_server(app, fd=None):
+    """The HTTP server of the configuration, for every process model (threaded,
+    evented, a prefork worker on the master's socket ``fd``)."""
+    return ThreadedWSGIServerReloadable(
+        config["http_interface"], config["http_port"], app, fd=fd,
+        max_requests=config["max_http_requests"], slow_ms=config["slow_request_ms"],
+        body_buffer=config["limit_request"], limit_memory_hard=config["limit_memory_hard"])

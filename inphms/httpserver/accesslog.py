@@ -43,4 +43,6 @@ def mask_secrets(target):
 
 
 def access_line(client, method, target, status, milliseconds):
-    return f"{client} {method} {escape(mask_secrets(target))} {status} {milliseconds:.1f}ms"
+    """``client method target status 1.2ms``; the client may be a proxy header's text."""
+    return f"{escape(client)} {escape(method)} {escape(mask_secrets(target))} {status} " \
+           f"{milliseconds:.1f}ms"

@@ -292,6 +292,11 @@ class Connection:
             if not data:
                 raise ClientGone()
             self.feed(data)
+            # bytes that trickle in do not buy time: a head or a body past
+            # its deadline ends here however often its bytes come
+            message = self.message
+            if time.monotonic() >= deadline and message is not None and not message.complete:
+                return False
             return True
 
     def read_now(self):

@@ -44,6 +44,7 @@ READ_TIMEOUT = 60.0        # seconds a started request may pause between two rea
 HEAD_TIMEOUT = 20.0        # seconds from a head's first byte to its end
 BODY_GRACE = 10.0          # seconds a body may take before MIN_BODY_RATE applies
 MIN_BODY_RATE = 4096       # bytes a second a body must average after BODY_GRACE
+DRAIN_IDLE_GRACE = 0.5     # draining: seconds after its last answer an idle connection closes
 
 RECV_SIZE = 65536
 DRAIN_LIMIT = 65536        # unread body bytes skipped to keep a connection; more: close
@@ -286,7 +287,10 @@ class Connection:
             try:
                 data = self.sock.recv(RECV_SIZE)
             except (BlockingIOError, socket.timeout):
-                if (stop is not None and stop()) or time.monotonic() >= deadline:
+                if stop is not None and stop():
+                    # one last look: a request that came meanwhile is answered
+                    return self.arrived_now()
+                if time.monotonic() >= deadline:
                     return False
                 continue
             if not data:
@@ -298,6 +302,13 @@ class Connection:
             if time.monotonic() >= deadline and message is not None and not message.complete:
                 return False
             return True
+
+    def arrived_now(self):
+        """True when bytes have arrived (and are parsed) without waiting."""
+        try:
+            return self.read_now()
+        except socket.timeout:
+            return False
 
     def read_now(self):
         """Read and parse what has arrived, without waiting; False if nothing had."""
@@ -343,7 +354,7 @@ class Connection:
 
     def should_close(self):
         """An idle kept-alive connection closes when the server drains or wants its slot."""
-        return self.server.draining or self.server.give_up_slot()
+        return (self.server.draining and self.idle_closable()) or self.server.give_up_slot()
 
     # -- writing --------------------------------------------------------------
     def send_raw(self, data):
@@ -416,7 +427,19 @@ class Connection:
             self.parser.messages.popleft()
             self.answered = time.monotonic()
             self.idle_deadline = self.answered + KEEPALIVE_IDLE
-        return keep and not self.server.draining
+        # draining, an answer without "Connection: close" keeps the connection
+        # open: its client may send the next request at once, and the
+        # connection is closed only once idle (idle_closable)
+        return keep
+
+    def idle_closable(self):
+        """Draining: True for an idle kept-alive connection idle for DRAIN_IDLE_GRACE s.
+
+        A client that just read an answer which did not say ``Connection:
+        close`` may be sending its next request now; closing at once would
+        reset it.  The grace is short: a reload waits that much longer.
+        """
+        return time.monotonic() - self.answered >= DRAIN_IDLE_GRACE
 
     def refuse(self, exc, headers=""):
         body = f"{exc.reason}\n".encode()

@@ -293,7 +293,8 @@ class RequestPool:
                 closing.append(conn)
             elif conn.message is None and conn.requests_seen:
                 if server.draining:
-                    closing.append(conn)
+                    if conn.idle_closable():
+                        closing.append(conn)
                 else:
                     idle.append(conn)
         if idle and server.slot_wanted and server.give_up_slot():
@@ -302,8 +303,30 @@ class RequestPool:
             self.shed_wanted = False
             closing += self.to_shed(now, set(closing))
         for conn in closing:
+            if conn.message is None and self.arrived(conn):
+                continue    # a request came since the last poll: served, not dropped
             self.unregister(conn)
             self.close(conn)
+
+    def arrived(self, conn):
+        """Read what came since the last poll; True when it began a request.
+
+        An idle connection is closed only after this look: its client may
+        have sent its next request a moment ago, and a request that has
+        arrived is always answered.
+        """
+        try:
+            conn.read_now()
+        except (ClientGone, OSError):
+            return False
+        if conn.message is None:
+            return False
+        if conn.servable():
+            self.unregister(conn)
+            self.queue(conn)
+        else:
+            self.in_flight(conn, True)
+        return True
 
     def to_shed(self, now, closing):
         """At the file-descriptor limit: the idle kept-alive connections, oldest first,

@@ -261,10 +261,23 @@ class ThreadedWSGIServerReloadable:
         if self.http_threads_sem is not None:
             self.http_threads_sem.release()
 
-    def shutdown(self):
-        """Stop accepting (the socket stays open for a hand-over); connections go on."""
+    def shutdown(self, keep_listening=True):
+        """Stop accepting; the connections go on.
+
+        ``keep_listening``: the socket stays open for a hand-over (a reload:
+        the next image accepts what queues meanwhile).  Otherwise (a stop)
+        the connections already in the kernel's queue are accepted and
+        served (their first request answered, with ``Connection: close``)
+        and the socket closes: a client connecting later is refused at once
+        instead of being reset when the process exits.
+        """
         self.stop_requested = True
         self.loop_done.wait(ACCEPT_POLL * 4)
+        if keep_listening:
+            return
+        while self.accept_one():
+            pass
+        self.socket.close()
 
     def server_close(self):
         self.socket.close()

@@ -154,7 +154,7 @@ class ThreadedServer:
                 # connections queue in the kernel until the new image accepts.
                 self.handoff_fd = os.dup(self.httpd.fileno())
             self.httpd.start_draining()
-            self.httpd.shutdown()
+            self.httpd.shutdown(keep_listening=self.phoenix)
             self.wait_requests()
         if self.cron:
             self.wait_cron()

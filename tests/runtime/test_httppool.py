@@ -345,3 +345,38 @@ def test_a_body_below_the_minimum_rate_is_dropped(monkeypatch, size):
         assert took is not None and 0.3 <= took < 2.0
     finally:
         inprocess.close(server)
+
+
+@pytest.mark.parametrize("kind", ["PollSelector", "SelectSelector"])
+def test_the_pool_runs_on_the_fallback_selectors(monkeypatch, kind):
+    # epoll is Linux's; elsewhere selectors gives kqueue, poll or select:
+    # the pool must not depend on epoll's own behaviour
+    selector = getattr(httppool.selectors, kind)
+    monkeypatch.setattr(httppool.selectors, "DefaultSelector", selector)
+    app = Recorder()
+    server = inprocess.serve(app, max_requests=2, slow_ms=100)
+    try:
+        assert type(server.pool.selector) is selector
+        half = connect(server)
+        half.sendall(b"GET /pause HTTP/1.1\r\nHost: t\r\n")    # the rest later
+        errors = []
+
+        def client():
+            try:
+                with connect(server) as sock:
+                    for _ in range(5):
+                        ask(sock, "/pause")
+            except Exception as exc:
+                errors.append(exc)
+
+        clients = [threading.Thread(target=client) for _ in range(6)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join(WAIT * 2)
+        assert not errors and app.most == 2
+        half.sendall(b"\r\n")
+        assert answer_of(half)[0] == 200
+        half.close()
+    finally:
+        inprocess.close(server)

@@ -149,8 +149,7 @@ class RequestPool:
 
     def close(self, conn):
         self.in_flight(conn, False)
-        conn.close()
-        self.server.connection_closed()
+        self.server.shutdown_request(conn.sock)     # closes it, frees its slot and count
 
     @staticmethod
     def in_flight(conn, flight):

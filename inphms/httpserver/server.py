@@ -1,32 +1,44 @@
 """The HTTP server: the listening socket, the accept loop, requests in flight.
 
-``ThreadedWSGIServerReloadable`` accepts connections on one listening socket
-(bound here, handed over by systemd or by our own previous image through
-``LISTEN_FDS``, or shared with the other prefork workers), up to
-``INPHMS_MAX_HTTP_THREADS`` connections at once, and hands each to one of
-two ways of serving (``inphms.httpserver.connection.Connection`` speaks
-the protocol):
+``ThreadedWSGIServerReloadable`` is werkzeug's ``ThreadedWSGIServer``
+(socketserver's life: ``server_bind``, ``server_activate``,
+``serve_forever``, ``_handle_request_noblock``, ``process_request``,
+``shutdown_request``, ``handle_error``) doing inphms's work in those
+hooks:
 
-- threaded with ``max_http_requests`` (the default): the request pool
-  (``inphms.httpserver.pool``), a few threads serving the requests a
-  poller has read whole;
-- under ``--evented``, or with ``max_http_requests = 0``: a thread per
-  connection, kept for the next connections.  gevent's patching turns the
-  threads and sockets into greenlets and cooperative sockets.
+- ``server_bind``: the socket handed to this process (systemd, or our own
+  previous image, through ``LISTEN_FDS``), else werkzeug's bind; a prefork
+  worker gets the master's socket (``fd``).
+- ``_handle_request_noblock``: up to ``INPHMS_MAX_HTTP_THREADS``
+  connections at once (a semaphore), and a batch of accepts per wake-up;
+  at the open-file limit the pool sheds connections and accepting pauses.
+- ``process_request``: each connection goes to one of two ways of serving
+  (``inphms.httpserver.connection.Connection`` speaks the protocol):
+  threaded with ``max_http_requests`` (the default), the request pool
+  (``inphms.httpserver.pool``: a poller reads requests whole, a few threads
+  serve them); under ``--evented``, or with ``max_http_requests = 0``, a
+  thread per connection (``RequestHandler``), kept for the next
+  connections and tagged ``type = "http"`` and ``start_time``.  gevent's
+  patching turns the threads and sockets into greenlets and cooperative
+  sockets.
+- ``shutdown_request``: a connection's end frees its slot and its count.
 
 The server counts requests in flight so a graceful stop can wait for them,
 and it has a drain mode in which kept-alive connections are closed instead
-of reused.
+of reused.  ``make_http_server`` builds it from the configuration, for the
+threaded, evented and prefork models alike.
 """
 import errno
 import logging
 import os
 import queue
-import selectors
 import socket
+import socketserver
 import struct
 import threading
 import time
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from ..config import config
 from ..errors import StartupError
@@ -53,6 +65,20 @@ def systemd_socket_fd():
     return SD_LISTEN_FDS_START
 
 
+def take_handed_socket():
+    """The listening socket handed to this process (systemd, phoenix), or None."""
+    fd = systemd_socket_fd()
+    if fd is None:
+        return None
+    for key in ("LISTEN_FDS", "LISTEN_PID"):
+        os.environ.pop(key, None)
+    sock = socket.socket(fileno=fd)
+    sock.set_inheritable(False)
+    _logger.info("using the listening socket handed to this process (%s:%s)",
+                 *sock.getsockname()[:2])
+    return sock
+
+
 def set_kernel_timeouts(sock):
     """A blocking socket whose reads give up every IDLE_POLL s and writes after READ_TIMEOUT s.
 
@@ -71,14 +97,8 @@ def set_kernel_timeouts(sock):
 
 def open_listen_socket(host, port):
     """The socket handed to this process (systemd, phoenix), or a new one bound to host:port."""
-    fd = systemd_socket_fd()
-    if fd is not None:
-        for key in ("LISTEN_FDS", "LISTEN_PID"):
-            os.environ.pop(key, None)
-        sock = socket.socket(fileno=fd)
-        sock.set_inheritable(False)
-        _logger.info("using the listening socket handed to this process (%s:%s)",
-                     *sock.getsockname()[:2])
+    sock = take_handed_socket()
+    if sock is not None:
         return sock
     try:
         return socket.create_server((host, port), backlog=LISTEN_QUEUE)
@@ -87,14 +107,36 @@ def open_listen_socket(host, port):
                            f"bound: {exc.strerror}") from None
 
 
-class ThreadedWSGIServerReloadable:
-    """The listening socket, the accept loop and the count of requests in flight."""
+class RequestHandler(WSGIRequestHandler):
+    """One connection on a thread of its own: werkzeug's handler life
+    (``setup``, ``handle``, ``finish``) around inphms's ``Connection``, which
+    parses, builds the environ and writes the answers (werkzeug's own
+    ``run_wsgi``, ``make_environ`` and ``send_header`` are not used: they
+    close the connection after every answer and parse with the email
+    package)."""
 
-    multiprocess = False
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        thread = threading.current_thread()
+        thread.name = f"inphms.http.request.{threading.get_ident()}"
+        super().setup()     # no handler timeout: the socket keeps the kernel's
+
+    def handle(self):
+        Connection(self.server, self.request, self.client_address).run()
+
+    def log_error(self, format, *args):
+        _logger.info("%s: " + format, self.address_string(), *args)
+
+
+class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
+    """werkzeug's threaded server with inphms's socket, accept loop and request pool."""
+
+    daemon_threads = True       # a graceful stop waits for connections (wait_idle), not threads
+    request_queue_size = LISTEN_QUEUE
 
     def __init__(self, host, port, app, fd=None, max_requests=0, slow_ms=0, body_buffer=None,
                  limit_memory_hard=0):
-        self.app = app
         # a request's body up to this size is read (by the poller) before the
         # application sees it; a larger one the application reads as it comes
         self.body_buffer = body_buffer or BODY_BUFFER
@@ -111,20 +153,19 @@ class ThreadedWSGIServerReloadable:
         self.waiting_threads = 0        # threads free to take one
         self.slot_wanted = False        # a connection waits for a slot (INPHMS_MAX_HTTP_THREADS)
         self.out_of_fds_logged = False
+        self.handed_socket = False
+        self.multiprocess = fd is not None      # a prefork worker: the master's socket
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
         self.kernel_timeouts = not patched()
-        # Threaded with a cap: a few request threads serve the ready connections
-        # (inphms.httppool; it reads heads without waiting, which needs the
-        # kernel timeouts: a Python timeout polls before reading).  Evented, or
+        # Threaded with a cap: a few request threads serve the requests a
+        # poller read whole (it reads without waiting, which needs the kernel
+        # timeouts: a Python timeout polls before reading).  Evented, or
         # without a cap: a thread (greenlet) per connection.
+        self.pool = None    # werkzeug's __init__ calls server_close() when given an fd
+        super().__init__(host, port, app, handler=RequestHandler, fd=fd)
         self.pool = (RequestPool(self, max_requests, slow_ms / 1000,
                                  thread_cap(max_requests, limit_memory_hard))
                      if max_requests and not patched() else None)
-        if fd is not None:      # a prefork worker: the master's socket
-            self.socket = socket.socket(fileno=os.dup(fd))
-            self.multiprocess = True
-        else:
-            self.socket = open_listen_socket(host, port)
         # Prefork workers share one listening socket: the selector wakes them
         # all, one wins the accept, and a blocking accept would hang the others
         # (and their graceful stop).  Non-blocking, the losers just wait again.
@@ -133,27 +174,44 @@ class ThreadedWSGIServerReloadable:
         self.server_name = str(self.server_address[0])
         self.server_port = str(self.server_address[1])
 
-    def fileno(self):
-        return self.socket.fileno()
+    # -- the listening socket ---------------------------------------------------
+    def server_bind(self):
+        """The socket handed to this process, else bind host:port (no DNS lookup)."""
+        handed = take_handed_socket()
+        if handed is not None:
+            self.socket.close()
+            self.socket = handed
+            self.handed_socket = True
+            self.server_address = handed.getsockname()
+            return
+        try:
+            socketserver.TCPServer.server_bind(self)
+        except OSError as exc:
+            raise StartupError(f"Port {self.port} is in use by another program, or cannot be "
+                               f"bound: {exc.strerror}") from None
+
+    def server_activate(self):
+        if not self.handed_socket:      # a handed socket listens already
+            self.socket.listen(self.request_queue_size)
 
     # -- accepting ------------------------------------------------------------
-    def serve_forever(self):
+    def serve_forever(self, poll_interval=ACCEPT_POLL):
+        """socketserver's loop (werkzeug's closes the socket at its end: a reload
+        hands it over), with the request pool running beside it."""
         self.loop_done.clear()
         if self.pool is not None:
             self.pool.start()
         try:
-            with selectors.DefaultSelector() as selector:
-                selector.register(self.socket, selectors.EVENT_READ)
-                while not self.stop_requested:
-                    if not selector.select(ACCEPT_POLL):
-                        continue
-                    # take every waiting connection: a client queued behind
-                    # busy connections would see its first answer late
-                    for _ in range(ACCEPT_BATCH):
-                        if self.stop_requested or not self.accept_one():
-                            break
+            socketserver.BaseServer.serve_forever(self, poll_interval)
         finally:
             self.loop_done.set()
+
+    def _handle_request_noblock(self):
+        # take every waiting connection: a client queued behind busy
+        # connections would see its first answer late
+        for _ in range(ACCEPT_BATCH):
+            if self.stop_requested or not self.accept_one():
+                break
 
     def accept_one(self):
         # Accept only when a connection slot is free; otherwise the connection
@@ -165,7 +223,7 @@ class ThreadedWSGIServerReloadable:
             return False
         self.slot_wanted = False
         try:
-            sock, address = self.socket.accept()
+            sock, address = self.get_request()
         except (BlockingIOError, InterruptedError):
             self.release_slot()
             return False    # nothing waiting, or another worker was faster
@@ -185,19 +243,27 @@ class ThreadedWSGIServerReloadable:
             time.sleep(0.1)
             return False
         self.out_of_fds_logged = False
+        try:
+            self.process_request(sock, address)
+        except Exception:
+            self.handle_error(sock, address)
+            self.shutdown_request(sock)
+        return True
+
+    def process_request(self, request, client_address):
+        """A new connection: to the request pool, or to a thread of its own."""
         if self.kernel_timeouts:
-            set_kernel_timeouts(sock)
+            set_kernel_timeouts(request)
         else:
-            sock.settimeout(READ_TIMEOUT)
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            request.settimeout(READ_TIMEOUT)
+        if request.family in (socket.AF_INET, socket.AF_INET6):
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.state_lock:
             self.connections += 1
         if self.pool is not None:
-            self.pool.add(Connection(self, sock, address))
+            self.pool.add(Connection(self, request, client_address))
         else:
-            self.give_to_thread(sock, address)
-        return True
+            self.give_to_thread(request, client_address)
 
     def give_to_thread(self, sock, address):
         """A thread per connection: a waiting thread takes it, or a new one."""
@@ -210,6 +276,7 @@ class ThreadedWSGIServerReloadable:
             thread = threading.Thread(target=self.connection_thread, name="inphms.http.request",
                                       daemon=True)
             thread.type = "http"
+            thread.start_time = time.time()
             thread.start()
 
     def connection_thread(self):
@@ -222,7 +289,6 @@ class ThreadedWSGIServerReloadable:
         (``wait_idle``).
         """
         thread = threading.current_thread()
-        thread.name = f"inphms.http.request.{threading.get_ident()}"
         while True:
             try:
                 sock, address = self.pending.get(timeout=THREAD_IDLE)
@@ -233,17 +299,20 @@ class ThreadedWSGIServerReloadable:
                         return
                 continue    # a connection was promised to this thread: it is coming
             thread.start_time = time.time()
-            self.serve_connection(sock, address)
+            # socketserver's: RequestHandler(sock, address, self), then shutdown_request
+            self.process_request_thread(sock, address)
             with self.state_lock:
                 self.waiting_threads += 1
 
-    def serve_connection(self, sock, address):
+    def shutdown_request(self, request):
+        """A connection ends: its socket closes, its slot and its count are freed."""
         try:
-            Connection(self, sock, address).run()
-        except Exception:
-            _logger.exception("error while handling a connection from %s", address)
+            super().shutdown_request(request)
         finally:
             self.connection_closed()
+
+    def handle_error(self, request, client_address):
+        _logger.exception("error while handling a connection from %s", client_address)
 
     def connection_closed(self):
         self.release_slot()
@@ -272,6 +341,7 @@ class ThreadedWSGIServerReloadable:
         instead of being reset when the process exits.
         """
         self.stop_requested = True
+        self._BaseServer__shutdown_request = True      # socketserver's loop flag
         self.loop_done.wait(ACCEPT_POLL * 4)
         if keep_listening:
             return

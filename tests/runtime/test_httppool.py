@@ -380,3 +380,22 @@ def test_the_pool_runs_on_the_fallback_selectors(monkeypatch, kind):
         half.close()
     finally:
         inprocess.close(server)
+
+
+@pytest.mark.parametrize("size", [2, 0])
+def test_the_server_is_werkzeugs_and_tags_its_request_threads(size):
+    # seed 003's shape: werkzeug's ThreadedWSGIServer with inphms's hooks; a
+    # request thread says it is one (type "http") and since when it serves
+    # (start_time), for whoever watches the threads (a time limit, SIGQUIT)
+    from werkzeug.serving import ThreadedWSGIServer
+    server = inprocess.serve(Recorder(), max_requests=size)
+    try:
+        assert isinstance(server, ThreadedWSGIServer)
+        with connect(server) as sock:
+            ask(sock, "/")
+            threads = [t for t in threading.enumerate()
+                       if t.name.startswith("inphms.http.request")]
+            assert threads
+            assert all(t.type == "http" and t.start_time <= time.time() for t in threads)
+    finally:
+        inprocess.close(server)

@@ -345,8 +345,11 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         self.loop_done.wait(ACCEPT_POLL * 4)
         if keep_listening:
             return
-        while self.accept_one():
-            pass
+        # at most a queue's worth: prefork workers share the socket, and on a
+        # busy one new connections never stop coming
+        for _ in range(self.request_queue_size):
+            if not self.accept_one():
+                break
         self.socket.close()
 
     def server_close(self):

@@ -1,4 +1,4 @@
-"""The HTTP/1.1 protocol layer (inphms/http11.py, inphms/serving.py) against the real server.
+"""The HTTP/1.1 protocol layer (inphms/httpserver/) against the real server.
 
 Raw sockets, so the tests control every byte: keep-alive and HTTP/1.0,
 pipelining, HEAD, chunked request bodies, lazy ``100 Continue``, unread

@@ -3,7 +3,7 @@
 The server runs in this process (its limits are module constants, shortened
 here to under a second) and is driven over loopback.  Each case runs three
 times: with the threaded server's request pool (``max_http_requests``, the
-default: waiting connections in a poller, see inphms/httppool.py), with a
+default: waiting connections in a poller, see inphms/httpserver/pool.py), with a
 thread per connection on blocking sockets with kernel timeouts, and with a
 thread per connection on sockets with Python's own timeout, which is what
 ``--evented`` uses.

@@ -1,4 +1,4 @@
-"""The request pool (inphms/httppool.py): a few threads, waiting connections in a poller.
+"""The request pool (inphms/httpserver/pool.py): a few threads, whole requests from one poller.
 
 The threaded server runs in this process with a small WSGI application
 whose requests record how many run at once, driven over loopback.  The

@@ -448,32 +448,42 @@ class Connection:
                        f"{headers}Connection: close\r\n\r\n").encode() + body)
         _logger.warning("%s: refused with %s %s", self.client, exc.status, exc.reason)
 
+    @property
+    def base_environ(self):
+        """The environ keys every request of this connection shares (built once)."""
+        base = self.__dict__.get("_base_environ")
+        if base is None:
+            server = self.server
+            base = self._base_environ = {
+                "SCRIPT_NAME": "",
+                "SERVER_NAME": server.server_name,
+                "SERVER_PORT": server.server_port,
+                "REMOTE_ADDR": self.client,
+                "REMOTE_PORT": str(self.address[1]) if isinstance(self.address, tuple) else "",
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http",
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": server.multiprocess,
+                "wsgi.run_once": False,
+                "wsgi.input_terminated": True,
+                "wsgi.file_wrapper": FileWrapper,
+            }
+        return base
+
     def request(self, message):
         """The WSGI environ of ``message`` (HTTPError when it is refused)."""
         facts = message.check()
-        server = self.server
-        version = "HTTP/1.1" if facts.http11 else "HTTP/1.0"
-        environ = {
+        environ = self.base_environ.copy()
+        url = message.url.decode("latin-1")
+        environ.update({
             "REQUEST_METHOD": message.method,
-            "SCRIPT_NAME": "",
             "PATH_INFO": unquote_to_bytes(facts.path).decode("latin-1"),
             "QUERY_STRING": facts.query.decode("latin-1"),
-            "REQUEST_URI": message.url.decode("latin-1"),
-            "RAW_URI": message.url.decode("latin-1"),
-            "SERVER_NAME": server.server_name,
-            "SERVER_PORT": server.server_port,
-            "SERVER_PROTOCOL": version,
-            "REMOTE_ADDR": self.client,
-            "REMOTE_PORT": str(self.address[1]) if isinstance(self.address, tuple) else "",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": server.multiprocess,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-            "wsgi.file_wrapper": FileWrapper,
-        }
+            "REQUEST_URI": url,
+            "RAW_URI": url,
+            "SERVER_PROTOCOL": "HTTP/1.1" if facts.http11 else "HTTP/1.0",
+        })
         for name, value in message.headers:
             if b"_" in name:
                 continue    # X_Forwarded_For would pass for X-Forwarded-For: dropped

@@ -41,12 +41,13 @@ class HTTPError(Exception):
 class Message:
     """One request as its bytes came: head, body so far, complete or refused."""
 
-    __slots__ = ("url", "headers", "head_size", "headers_done", "trailers", "method", "version",
+    __slots__ = ("url", "headers", "fields", "head_size", "headers_done", "trailers", "method", "version",
                  "body", "received", "complete", "error", "begun", "headed", "upgrade", "length")
 
     def __init__(self):
         self.url = b""
         self.headers = []           # (name, value) bytes, as they came
+        self.fields = {}            # lower-case name -> [values]: the rules look here
         self.head_size = 0
         self.headers_done = False
         self.trailers = 0
@@ -65,7 +66,7 @@ class Message:
                    for value in self.header_values(b"expect"))
 
     def header_values(self, lower_name):
-        return [value for name, value in self.headers if name.lower() == lower_name]
+        return self.fields.get(lower_name, ())
 
     def check(self):
         """The request's framing and target facts, or HTTPError (RFC 9110/9112 rules)."""
@@ -205,6 +206,12 @@ class RequestParser:
                 raise HTTPError(431, "Request Header Fields Too Large")
             return
         message.headers.append((name, value))
+        lower = name.lower()
+        values = message.fields.get(lower)
+        if values is None:
+            message.fields[lower] = [value]
+        else:
+            values.append(value)
         if len(message.headers) > MAX_HEADERS or message.head_size + len(message.url) > MAX_HEAD:
             raise HTTPError(431, "Request Header Fields Too Large")
 

@@ -84,6 +84,8 @@ def find_file(folder, subpath, index):
     """The file for ``subpath`` in ``folder``; "folder" when a slash is missing; None."""
     if any(part.startswith(".") for part in subpath.split("/") if part):
         return None
+    if "\0" in subpath:
+        return None     # no file has a NUL in its name (and os.path refuses one)
     path = werkzeug.security.safe_join(folder, subpath) if subpath else folder
     if path is None or not inside(folder, path):
         return None

@@ -11,9 +11,8 @@ over, memory limit.
 """
 import logging
 
-from inphms.config import config
 from inphms.patch_gevent import patched
-from inphms.serving import ThreadedWSGIServerReloadable
+from inphms.httpserver.server import make_http_server
 
 from .server import ThreadedServer
 
@@ -28,6 +27,5 @@ class GeventServer(ThreadedServer):
         if not patched():
             _logger.warning("--evented without gevent's patching (the program is not the inphms "
                             "launcher): serving with threads")
-        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
-                                                  self.app, fd=self.listen_fd)
+        self.httpd = make_http_server(self.app, fd=self.listen_fd)
         self.start_http_thread()

@@ -31,7 +31,7 @@ import time
 
 from inphms import errors, metrics, request_limits, sql
 from inphms.config import config
-from inphms.serving import ThreadedWSGIServerReloadable, open_listen_socket
+from inphms.httpserver.server import make_http_server, open_listen_socket
 
 from . import limits
 from .cron import CronRunner
@@ -109,10 +109,7 @@ class HttpWorker(WorkerMixin, ThreadedServer):
         self.master = master
 
     def http_spawn(self):
-        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"],
-                                                  self.app, fd=self.listen_fd,
-                                                  max_requests=config["max_http_requests"],
-                                                  slow_ms=config["slow_request_ms"])
+        self.httpd = make_http_server(self.app, fd=self.listen_fd)
         self.start_http_thread()
 
 

@@ -23,7 +23,7 @@ import traceback
 from inphms import errors, health, http, metrics, printcapture, sql
 from inphms.config import config
 from inphms.modules import module
-from inphms.serving import SD_LISTEN_FDS_START, ThreadedWSGIServerReloadable
+from inphms.httpserver.server import SD_LISTEN_FDS_START, make_http_server
 
 from . import limits, pidfile
 from .cron import CronRunner
@@ -78,9 +78,7 @@ class ThreadedServer:
         self.soft_limit = soft
 
     def http_spawn(self):
-        self.httpd = ThreadedWSGIServerReloadable(config["http_interface"], config["http_port"], self.app,
-                                                  max_requests=config["max_http_requests"],
-                                                  slow_ms=config["slow_request_ms"])
+        self.httpd = make_http_server(self.app)
         self.start_http_thread()
 
     def start_http_thread(self):
@@ -157,7 +155,7 @@ class ThreadedServer:
                 # connections queue in the kernel until the new image accepts.
                 self.handoff_fd = os.dup(self.httpd.fileno())
             self.httpd.start_draining()
-            self.httpd.shutdown()
+            self.httpd.shutdown(keep_listening=self.phoenix)
             self.wait_requests()
         if self.cron:
             self.wait_cron()

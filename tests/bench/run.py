@@ -552,6 +552,18 @@ def gunicorn_cmd(port, workers, app):
             str(GUNICORN_THREADS), "-b", f"127.0.0.1:{port}", "--chdir", str(BENCH), app]
 
 
+def granian_cmd(port, workers, app, factory=False, workdir=ROOT):
+    """granian (a Rust HTTP server) running a WSGI app, its own defaults otherwise."""
+    cmd = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-ws",
+           "--working-dir", str(workdir)]
+    return cmd + (["--factory"] if factory else []) + [app]
+
+
+def granian_label(kind, workers):
+    return f"{kind} granian {workers}w"
+
+
 def flask_label(workers):
     return f"flask {workers}w x {GUNICORN_THREADS}t"
 
@@ -583,6 +595,7 @@ def start_contenders(ctx):
                         port, env=env)
         add_started(ctx, Contender(flask_label(workers), f"{workers}+m", s,
                                    {"dashboard": "dashboard", "api": "api"}))
+    start_granian(ctx, workers_list)
     hello_env = dict(os.environ, HELLO_BYTES=str(ctx.static_size))
     for workers in workers_list:
         port = free_port()
@@ -595,6 +608,32 @@ def start_contenders(ctx):
     add_started(ctx, Contender("hello werkzeug threaded", "1", s, {"static": "hello"}))
     if not args.no_cgi:
         start_cgi(ctx)
+
+
+def start_granian(ctx, workers_list):
+    """granian serving inphms's own Application (inphms.wsgi) and the Flask reference,
+    at each process count: the Rust server as the reference for inphms's HTTP layer."""
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        for workers in workers_list:
+            for kind in ("inphms", "flask"):
+                ctx.missing(granian_label(kind, workers), str(workers), "pip install granian")
+        return
+    for workers in workers_list:
+        port = free_port()
+        env = dict(os.environ, INPHMS_RC=inphms_config(ctx))
+        s = ctx.service(f"inphms granian {workers}w",
+                        granian_cmd(port, workers, "inphms.wsgi:application"), port, env=env)
+        add_started(ctx, Contender(granian_label("inphms", workers), str(workers), s,
+                                   {g: g for g in GROUPS}))
+        port = free_port()
+        env = dict(os.environ, **ctx.db_env())
+        s = ctx.service(f"flask granian {workers}w",
+                        granian_cmd(port, workers, "reference_app:create_app", factory=True,
+                                    workdir=BENCH), port, env=env)
+        add_started(ctx, Contender(granian_label("flask", workers), str(workers), s,
+                                   {"dashboard": "dashboard", "api": "api"}))
 
 
 def add_started(ctx, contender):
@@ -878,11 +917,11 @@ def serve_profiled(out, server_args):
     import threading
 
     import inphms.cli
-    import inphms.httppool
+    import inphms.httpserver.pool
 
     profiles, lock = [], threading.Lock()
     local = threading.local()
-    serve = inphms.httppool.RequestPool.serve
+    serve = inphms.httpserver.pool.RequestPool.serve
 
     def profiled(self, *args):
         p = getattr(local, "profile", None)
@@ -904,7 +943,7 @@ def serve_profiled(out, server_args):
                     stats.add(p)
                 stats.dump_stats(out)
 
-    inphms.httppool.RequestPool.serve = profiled
+    inphms.httpserver.pool.RequestPool.serve = profiled
     atexit.register(dump)
     sys.argv = [str(ROOT / "inphms-bin")] + server_args
     return inphms.cli.main()
@@ -1036,6 +1075,16 @@ def goals(ctx):
                         ratio, 1.2))
         out.append(goal(ctx, "static req/s >= 0.8x the bare hello-world under gunicorn", label, "static",
                         hello_label(procs), ratio, 0.8, other="hello"))
+        out.append(goal(ctx, "dashboard req/s >= inphms's Application under granian", label,
+                        "dashboard", granian_label("inphms", procs), ratio, 1.0))
+        out.append(goal(ctx, "api req/s >= inphms's Application under granian", label, "api",
+                        granian_label("inphms", procs), ratio, 1.0))
+        out.append(goal(ctx, "static req/s >= inphms's Application under granian", label, "static",
+                        granian_label("inphms", procs), ratio, 1.0))
+        if procs > 1:
+            for endpoint in ("dashboard", "api"):
+                out.append(goal(ctx, f"{endpoint} req/s >= 1.5x Flask under granian", label,
+                                endpoint, granian_label("flask", procs), ratio, 1.5))
         out.append(memory_goal(ctx, mode))
     return "\n".join(out)
 
@@ -1125,7 +1174,8 @@ def versions():
              "MariaDB " + first_line([mariadbd, "--version"]).split("Ver ", 1)[-1].split("-")[0],
              first_line(["wrk", "--version"]).split(" [")[0].replace("debian/", ""),
              "gunicorn " + first_line([sys.executable, "-m", "gunicorn", "--version"])
-             .split("version ")[-1].rstrip(")")]
+             .split("version ")[-1].rstrip(")"),
+             "granian " + first_line([sys.executable, "-m", "granian", "--version"]).split()[-1]]
     return ", ".join(parts)
 
 

@@ -3,7 +3,7 @@
 The server runs in this process (its limits are module constants, shortened
 here to under a second) and is driven over loopback.  Each case runs three
 times: with the threaded server's request pool (``max_http_requests``, the
-default: waiting connections in a poller, see inphms/httppool.py), with a
+default: waiting connections in a poller, see inphms/httpserver/pool.py), with a
 thread per connection on blocking sockets with kernel timeouts, and with a
 thread per connection on sockets with Python's own timeout, which is what
 ``--evented`` uses.
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from inphms import http11, serving
+from inphms.httpserver import connection as http11, server as serving
 from tests.support import inprocess
 
 LIMIT = 0.6         # every shortened limit, in seconds
@@ -48,6 +48,7 @@ def serve(request, monkeypatch):
         monkeypatch.setattr(module, "IDLE_POLL", 0.1)
     monkeypatch.setattr(http11, "FIRST_REQUEST_WAIT", LIMIT)
     monkeypatch.setattr(http11, "KEEPALIVE_IDLE", LIMIT)
+    monkeypatch.setattr(http11, "HEAD_TIMEOUT", LIMIT)
     servers = []
 
     def start(app):

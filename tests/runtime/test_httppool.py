@@ -1,16 +1,17 @@
-"""The request pool (inphms/httppool.py): a few threads, waiting connections in a poller.
+"""The request pool (inphms/httpserver/pool.py): a few threads, whole requests from one poller.
 
 The threaded server runs in this process with a small WSGI application
 whose requests record how many run at once, driven over loopback.  The
 real server's side of the same rules (arrival order, lending, pipelining)
 is in test_http11.py.
 """
+import socket
 import threading
 import time
 
 import pytest
 
-from inphms import httppool
+from inphms.httpserver import pool as httppool
 from tests.support import inprocess
 
 WAIT = 5.0      # seconds: the longest anything here is waited for
@@ -178,3 +179,223 @@ def test_a_request_counts_in_flight_from_its_first_byte(serve):
     # the client leaves half way: the request is no longer in flight
     assert server.wait_idle(WAIT)
     assert server.busy == 0
+
+
+# -- slow and bursty clients -----------------------------------------------------
+def answer_of(sock):
+    """The status and head of the one answer on ``sock``, or None if it closed unanswered."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        try:
+            more = sock.recv(4096)
+        except ConnectionResetError:
+            return None
+        if not more:
+            return None
+        data += more
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    return int(head.split(" ", 2)[1]), head
+
+
+def test_lending_stops_at_the_thread_cap(serve):
+    app = Recorder()
+    server = inprocess.serve(app, max_requests=1, slow_ms=50)
+    server.pool.max_threads = 3
+    try:
+        socks = [connect(server) for _ in range(8)]
+        for sock in socks:
+            sock.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        most = 0
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            most = max(most, server.pool.threads)
+            time.sleep(0.01)
+        for sock in socks:
+            assert answer_of(sock)[0] == 200
+            sock.close()
+        assert most == 3 and app.most == 3
+    finally:
+        inprocess.close(server)
+
+
+def test_thread_cap_follows_the_address_space_limit():
+    stack = 8 * 2**20
+    if httppool.threading.stack_size() not in (0, stack):
+        pytest.skip("a stack size other than the default")
+    assert httppool.thread_cap(2, 0) == 2 + httppool.LEND_MAX
+    assert httppool.thread_cap(2, 2560 * 2**20) == 2 + httppool.LEND_MAX
+    assert httppool.thread_cap(2, 256 * 2**20) == 2 + 8
+    assert httppool.thread_cap(2, 16 * 2**20) == 2
+
+
+def test_a_thread_that_failed_to_start_is_not_counted(serve, monkeypatch):
+    server, app = serve(1, slow=0.05)
+    with connect(server) as sock:
+        ask(sock, "/")          # the pool runs
+    assert server.pool.threads == 1
+
+    class Unstartable(threading.Thread):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(httppool.threading, "Thread", Unstartable)
+    socks = [connect(server) for _ in range(3)]
+    for sock in socks:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.3)         # past slow: the pool tries to lend, and fails
+    assert server.pool.threads == 1
+    assert server.pool.max_threads == 1
+    for sock in socks:      # the one thread still serves them all, in turn
+        assert answer_of(sock)[0] == 200
+        sock.close()
+    monkeypatch.undo()
+    with connect(server) as sock:
+        ask(sock, "/")
+
+
+def test_a_request_that_waits_for_a_thread_is_answered_never_dropped(serve, monkeypatch):
+    # one thread, no lending; each request takes 0.6 s; a request waits up to
+    # QUEUE_WAIT for the thread, then gets 503 + Retry-After. The time a new
+    # connection has for its request (FIRST_REQUEST_WAIT) is shorter: it must
+    # not close connections whose request has arrived.
+    monkeypatch.setattr(httppool, "QUEUE_WAIT", 1.0)
+    monkeypatch.setattr(httppool.http11, "FIRST_REQUEST_WAIT", 0.3)
+    server, app = serve(1, slow=0)
+    socks = [connect(server) for _ in range(12)]
+    for sock in socks:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+    answers = [answer_of(sock) for sock in socks]
+    for sock in socks:
+        sock.close()
+    assert None not in answers, "a connection closed without an answer"
+    statuses = [status for status, _ in answers]
+    assert set(statuses) == {200, 503}
+    assert statuses.count(200) >= 2
+    assert all("Retry-After: " in head for status, head in answers if status == 503)
+
+
+def test_slow_bodies_wait_in_the_poller_not_in_a_thread(serve):
+    server, app = serve(1, slow=0)
+    uploads = [connect(server) for _ in range(5)]
+    for sock in uploads:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf")
+    time.sleep(0.2)
+    with connect(server) as sock:
+        started = time.monotonic()
+        ask(sock, "/")
+        assert time.monotonic() - started < 0.5
+    assert app.most == 1
+    for sock in uploads:
+        sock.sendall(b"-rest-")
+        assert answer_of(sock)[0] == 200
+        sock.close()
+
+
+def trickle(sock, first, byte, seconds, every=0.05):
+    """Send ``first``, then ``byte`` every ``every`` s; the seconds until the server closed."""
+    sock.sendall(first)
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            sock.sendall(byte)
+        except OSError:
+            return time.monotonic() - started
+        sock.settimeout(every)
+        try:
+            if not sock.recv(4096):
+                return time.monotonic() - started
+        except socket.timeout:
+            pass
+        except OSError:
+            return time.monotonic() - started
+    return None
+
+
+@pytest.mark.parametrize("size", [1, 0])
+def test_a_head_has_a_deadline_however_its_bytes_trickle(monkeypatch, size):
+    # a slowloris client: a header byte every 50 ms keeps the pause between
+    # reads short, but the whole head must arrive within HEAD_TIMEOUT
+    monkeypatch.setattr(httppool.http11, "HEAD_TIMEOUT", 0.5)
+    monkeypatch.setattr(httppool.http11, "IDLE_POLL", 0.05)
+    server = inprocess.serve(Recorder(), max_requests=size)
+    try:
+        with connect(server) as sock:
+            took = trickle(sock, b"GET / HTTP/1.1\r\nHost: t\r\nX-Long: ", b"a", 3.0)
+        assert took is not None and 0.4 <= took < 1.5
+    finally:
+        inprocess.close(server)
+
+
+@pytest.mark.parametrize("size", [1, 0])
+def test_a_body_below_the_minimum_rate_is_dropped(monkeypatch, size):
+    monkeypatch.setattr(httppool.http11, "BODY_GRACE", 0.3)
+    monkeypatch.setattr(httppool.http11, "MIN_BODY_RATE", 100)      # bytes a second
+    monkeypatch.setattr(httppool.http11, "IDLE_POLL", 0.05)
+
+    def reader(environ, start_response):
+        environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = inprocess.serve(reader, max_requests=size, body_buffer=100)
+    try:
+        with connect(server) as sock:       # 20 bytes a second, a body of 10,000
+            took = trickle(sock, b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10000\r\n\r\n",
+                           b"b", 5.0)
+        assert took is not None and 0.3 <= took < 2.0
+    finally:
+        inprocess.close(server)
+
+
+@pytest.mark.parametrize("kind", ["PollSelector", "SelectSelector"])
+def test_the_pool_runs_on_the_fallback_selectors(monkeypatch, kind):
+    # epoll is Linux's; elsewhere selectors gives kqueue, poll or select:
+    # the pool must not depend on epoll's own behaviour
+    selector = getattr(httppool.selectors, kind)
+    monkeypatch.setattr(httppool.selectors, "DefaultSelector", selector)
+    app = Recorder()
+    server = inprocess.serve(app, max_requests=2, slow_ms=0)    # no lending: 2 at most
+    try:
+        assert type(server.pool.selector) is selector
+        half = connect(server)
+        half.sendall(b"GET /pause HTTP/1.1\r\nHost: t\r\n")    # the rest later
+        errors = []
+
+        def client():
+            try:
+                with connect(server) as sock:
+                    for _ in range(5):
+                        ask(sock, "/pause")
+            except Exception as exc:
+                errors.append(exc)
+
+        clients = [threading.Thread(target=client) for _ in range(6)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join(WAIT * 2)
+        assert not errors and app.most == 2
+        half.sendall(b"\r\n")
+        assert answer_of(half)[0] == 200
+        half.close()
+    finally:
+        inprocess.close(server)
+
+
+@pytest.mark.parametrize("size", [2, 0])
+def test_the_server_is_werkzeugs_and_tags_its_request_threads(size):
+    # seed 003's shape: werkzeug's ThreadedWSGIServer with inphms's hooks; a
+    # request thread says it is one (type "http") and since when it serves
+    # (start_time), for whoever watches the threads (a time limit, SIGQUIT)
+    from werkzeug.serving import ThreadedWSGIServer
+    server = inprocess.serve(Recorder(), max_requests=size)
+    try:
+        assert isinstance(server, ThreadedWSGIServer)
+        with connect(server) as sock:
+            ask(sock, "/")
+            threads = [t for t in threading.enumerate()
+                       if t.name.startswith("inphms.http.request")]
+            assert threads
+            assert all(t.type == "http" and t.start_time <= time.time() for t in threads)
+    finally:
+        inprocess.close(server)

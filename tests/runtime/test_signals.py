@@ -1,9 +1,13 @@
 """Signals sent to the real server process: TERM, INT, HUP (phoenix), QUIT."""
 import os
+import re
+import select
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -54,10 +58,11 @@ def test_sigquit_dumps_every_thread(server_factory):
     log = server.wait_log("SIGQUIT: stacks of")
     assert "# thread MainThread" in log
     assert "# thread inphms.service.httpd" in log
-    # the request threads, waiting for a connection with something to read
-    # (the one sending its request waits in their poller)
+    # the request threads wait for a whole request; the one still sending
+    # its request waits in the poller, not in a request thread
     assert "# thread inphms.http.request." in log
-    assert "in take" in log
+    assert "# thread inphms.http.poller" in log
+    assert "in request_thread" in log
     assert server.proc.poll() is None      # SIGQUIT does not stop the server
     finish_request(sock)
 
@@ -187,3 +192,134 @@ def test_sighups_in_quick_succession_never_kill_the_server(server_factory):
     assert server.pid == pid
     assert server.get(LICENSE)[0] == 200
     assert server.log().count("inphms version") >= 2
+
+
+# -- keep-alive clients across reloads and stops ----------------------------------
+class KeepAliveClient:
+    """A thread POSTing on one kept-alive connection, as an HTTP client library does.
+
+    It opens a new connection when the server said ``Connection: close`` or
+    closed the idle connection before the next request was sent (the check
+    urllib3 makes before reusing one).  A request that was sent and got no
+    answer is a failure.
+    """
+
+    def __init__(self, port):
+        self.port = port
+        self.ok = self.failed = 0
+        self.errors = []
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def dropped(self, sock):
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def run(self):
+        body = b"x" * 100
+        request = (f"POST {LICENSE} HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        sock = None
+        while not self.stop:
+            try:
+                if sock is None or self.dropped(sock):
+                    if sock is not None:
+                        sock.close()
+                    sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            except OSError:
+                sock = None
+                time.sleep(0.02)        # between two images: the port is handed over
+                continue
+            try:
+                sock.sendall(request)
+                head, closes = self.answer(sock)
+            except OSError as exc:
+                self.failed += 1
+                self.errors.append(repr(exc))
+                sock.close()
+                sock = None
+                continue
+            self.ok += head.startswith(b"HTTP/1.1 200")
+            if closes:
+                sock.close()
+                sock = None
+        if sock is not None:
+            sock.close()
+
+    @staticmethod
+    def answer(sock):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = sock.recv(65536)
+            if not more:
+                raise ConnectionError("closed before the answer")
+            data += more
+        head, rest = data.split(b"\r\n\r\n", 1)
+        length = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+        while len(rest) < length:
+            more = sock.recv(65536)
+            if not more:
+                raise ConnectionError("closed inside the answer")
+            rest += more
+        return head, b"connection: close" in head.lower()
+
+
+def test_keep_alive_posts_across_three_sighups_all_answered(server_factory):
+    server = server_factory()
+    pid = server.pid
+    clients = [KeepAliveClient(server.port) for _ in range(4)]
+    for client in clients:
+        client.thread.start()
+    for reload_number in (2, 3, 4):
+        time.sleep(1.0)
+        server.signal(signal.SIGHUP)
+        server.wait_log("HTTP service", count=reload_number, timeout=20)
+    time.sleep(0.5)
+    for client in clients:
+        client.stop = True
+        client.thread.join(15)
+    failed = sum(client.failed for client in clients)
+    assert failed == 0, [error for client in clients for error in client.errors]
+    assert sum(client.ok for client in clients) > 100
+    assert server.pid == pid
+
+
+def test_a_connection_made_during_a_stop_is_answered_or_refused_never_reset(server_factory):
+    server = server_factory()
+    busy = partial_request(server.port, LICENSE)    # keeps the stop going for a while
+    time.sleep(0.3)
+    outcomes = {"answered": 0, "refused": 0, "reset": 0}
+
+    def connect_repeatedly():
+        while server.proc.poll() is None:
+            try:
+                sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            except ConnectionRefusedError:
+                outcomes["refused"] += 1
+                time.sleep(0.01)
+                continue
+            try:
+                sock.sendall(f"GET {LICENSE} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+                KeepAliveClient.answer(sock)
+                outcomes["answered"] += 1
+            except OSError:
+                outcomes["reset"] += 1
+            finally:
+                sock.close()
+
+    connector = threading.Thread(target=connect_repeatedly, daemon=True)
+    connector.start()
+    time.sleep(0.2)
+    server.signal(signal.SIGTERM)
+    server.wait_log("stopping gracefully")
+    time.sleep(1.0)
+    assert finish_request(busy).startswith(b"HTTP/1.1 200")
+    assert server.wait(15) == 0
+    connector.join(15)
+    assert outcomes["reset"] == 0, outcomes
+    assert outcomes["answered"] and outcomes["refused"], outcomes

@@ -2,13 +2,13 @@
 
 ``serve(app)`` starts ``ThreadedWSGIServerReloadable`` on a free loopback
 port with its accept loop in a thread; ``close`` stops it.  The module
-constants of ``inphms.http11`` and ``inphms.serving`` (time limits) can be
+constants of ``inphms.httpserver.connection`` and ``.server`` (time limits) can be
 shortened with ``monkeypatch`` first.
 """
 import socket
 import threading
 
-from inphms import serving
+from inphms.httpserver import server as serving
 
 
 def serve(app, kernel_timeouts=None, **options):

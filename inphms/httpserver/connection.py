@@ -1,68 +1,61 @@
 """HTTP/1.1 on one connection: requests in, WSGI answers out, kept alive.
 
-``Connection`` is one client: it waits for each request (closing an idle
-kept-alive connection when the server drains), parses it (request line,
-headers, a body of known length or chunked), and hands it to an
-``Exchange``, which calls the WSGI application and writes the answer
-(Content-Length when the size is known, chunked otherwise, a file through
-``sendfile``) and decides whether the connection carries another request.
-``Body`` is ``wsgi.input``: exactly the request's body, with a lazy
-``100 Continue``.  Requests we refuse before the application sees them get a
-status and ``Connection: close`` (``HTTPError``).  One access line per
-request, secrets masked.
+``Connection`` is one client.  Its bytes go to a ``RequestParser``
+(``inphms.httpserver.protocol``: httptools and the rules of RFC 9112), which
+keeps the requests they hold; a request is *servable* once it is whole, or
+refused, or its body is over the server's ``body_buffer`` (then the
+application reads the rest as it comes, at a minimum rate), or its client
+waits for ``100 Continue``.  ``Exchange`` calls the WSGI application for a
+servable request and writes the answer (Content-Length when the size is
+known, chunked otherwise, a file through ``sendfile``) and decides whether
+the connection carries another request.  ``Body`` is ``wsgi.input``:
+exactly the request's body, with a lazy ``100 Continue``.  Requests refused
+before the application get a status and ``Connection: close``.  One access
+line per request, secrets masked and control bytes escaped
+(``inphms.httpserver.accesslog``).
+
+Each stage of a request has its own time limit (``deadline``): a new
+connection ``FIRST_REQUEST_WAIT`` s for the first byte of its request, a
+kept-alive one ``KEEPALIVE_IDLE`` s; a head ``HEAD_TIMEOUT`` s from its
+first byte to its end, however its bytes trickle; a body ``BODY_GRACE`` s
+and then at least ``MIN_BODY_RATE`` bytes a second on average.
 
 The server around it (listening socket, threads, requests in flight) is
-``inphms.serving``.  Why not werkzeug's server: it closes the connection
-after every answer and parses headers with the email package, which
-together cost more than the work of a typical Flyton page.
+``inphms.httpserver.server``.
 """
 import email.utils
 import logging
 import os
-import re
 import socket
 import sys
 import time
 from urllib.parse import unquote_to_bytes
 
-from .logsetup import mask_secrets
+from .accesslog import access_line
+from .protocol import HTTPError, RequestParser
 
 _logger = logging.getLogger(__name__)
 _access = logging.getLogger("inphms.access")
 
-FIRST_REQUEST_WAIT = 10.0  # seconds a new connection may take to send its request
+FIRST_REQUEST_WAIT = 10.0  # seconds a new connection may take to start its request
 KEEPALIVE_IDLE = 60.0      # seconds an idle kept-alive connection stays open
 IDLE_POLL = 0.25           # how often an idle connection looks at the drain flag (a tick)
 READ_TIMEOUT = 60.0        # seconds a started request may pause between two reads
+HEAD_TIMEOUT = 20.0        # seconds from a head's first byte to its end
+BODY_GRACE = 10.0          # seconds a body may take before MIN_BODY_RATE applies
+MIN_BODY_RATE = 4096       # bytes a second a body must average after BODY_GRACE
+DRAIN_IDLE_GRACE = 0.5     # draining: seconds after its last answer an idle connection closes
 
-MAX_HEAD = 65536           # request line and headers together
-MAX_LINE = 8190            # the request line
-MAX_HEADERS = 100
 RECV_SIZE = 65536
 DRAIN_LIMIT = 65536        # unread body bytes skipped to keep a connection; more: close
 
-TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-HEAD_END = re.compile(rb"\r?\n\r?\n")   # the empty line, CRLF or bare LF (RFC 9112 2.2)
 NO_BODY_STATUS = ("1", "204", "304")
 SERVER_LINE = "Server: inphms\r\n\r\n"
 HOP_BY_HOP = ("connection", "transfer-encoding", "keep-alive", "server")
 
 
-class HTTPError(Exception):
-    """A request we refuse before the application sees it."""
-
-    def __init__(self, status, reason):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 class ClientGone(Exception):
     """The client closed the connection or stopped sending."""
-
-
-class HeadPending(Exception):
-    """Not the whole request head yet, and nothing more to read now (``fill_now``)."""
 
 
 class FileWrapper:
@@ -88,26 +81,24 @@ class FileWrapper:
 class Body:
     """``wsgi.input``: exactly the request's body, never the next request."""
 
-    def __init__(self, connection, length=None, chunked=False, expect_continue=False):
+    def __init__(self, connection, message, expect_continue=False):
         self.connection = connection
-        self.left = length or 0        # bytes left (of the body, or of the chunk)
-        self.chunked = chunked
-        self.done = not chunked and not self.left
-        self.expect_continue = expect_continue
+        self.message = message
+        self.expect_continue = expect_continue and not message.complete and not message.received
         self.broken = False            # a read failed: where the body ends is unknown
 
-    def _more(self):
-        """Bytes available now (at least one) or 0 at the body's end."""
+    def wait_more(self):
+        """Read more of the body from the client; False at its end."""
+        message = self.message
+        if message.error:
+            raise message.error
+        if message.complete:
+            return False
         if self.expect_continue:
             self.expect_continue = False
             self.connection.send_raw(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if self.chunked and not self.left and not self.done:
-            self.left = self.connection.read_chunk_size()
-            if not self.left:
-                self.done = True
-        if self.done:
-            return 0
-        return self.left
+        self.connection.fill()
+        return True
 
     def read(self, size=-1):
         try:
@@ -119,33 +110,41 @@ class Body:
             raise
 
     def _read(self, size):
-        parts = []
-        while size is None or size < 0 or size > 0:
-            left = self._more()
-            if not left:
-                break
-            want = left if size is None or size < 0 else min(size, left)
-            data = self.connection.read_some(want)
-            self.left -= len(data)
-            if not self.chunked and not self.left:
-                self.done = True
-            elif self.chunked and not self.left:
-                self.connection.read_chunk_end()
-            parts.append(data)
-            if size is not None and size >= 0:
-                size -= len(data)
-        return b"".join(parts)
+        body = self.message.body
+        if size is None or size < 0:
+            while self.wait_more():
+                pass
+            data = bytes(body)
+            body.clear()
+            return data
+        while not body and self.wait_more():
+            pass
+        data = bytes(body[:size])
+        del body[:size]
+        return data
 
     def readline(self, size=-1):
-        line = bytearray()
-        while size is None or size < 0 or len(line) < size:
-            byte = self.read(1)
-            if not byte:
+        try:
+            return self._readline(-1 if size is None else size)
+        except (ClientGone, HTTPError, OSError):
+            self.broken = True
+            raise
+
+    def _readline(self, size):
+        body = self.message.body
+        while True:
+            end = body.find(b"\n")
+            if end >= 0:
+                cut = end + 1
                 break
-            line += byte
-            if byte == b"\n":
+            if 0 <= size <= len(body) or not self.wait_more():
+                cut = len(body)
                 break
-        return bytes(line)
+        if size >= 0:
+            cut = min(cut, size)
+        data = bytes(body[:cut])
+        del body[:cut]
+        return data
 
     def readlines(self, hint=-1):
         return list(iter(self.readline, b""))
@@ -161,19 +160,22 @@ class Body:
         """
         if self.expect_continue or self.broken:
             return False
-        while not self.done:
-            if not self.chunked and self.left > limit:
+        message = self.message
+        message.body.clear()
+        start = message.received
+        while not message.complete:
+            if message.error:
+                return False
+            if message.length is not None and message.length - message.received > limit:
+                return False
+            if message.received - start > limit:
                 return False
             try:
-                data = self.read(min(RECV_SIZE, limit + 1))
-            except (ClientGone, HTTPError, OSError):
+                self.connection.fill()
+            except (ClientGone, OSError):
                 return False
-            if not data:
-                break
-            limit -= len(data)
-            if limit < 0:
-                return False
-        return True
+            message.body.clear()
+        return not message.error
 
     def will_close(self):
         """True when, unread as it is now, this body will end the connection.
@@ -185,9 +187,21 @@ class Body:
         if self.expect_continue:
             self.expect_continue = False
             return True
-        if self.broken:
+        message = self.message
+        if self.broken or message.error:
             return True
-        return not self.done and not self.chunked and self.left > DRAIN_LIMIT
+        return (not message.complete and message.length is not None
+                and message.length - message.received > DRAIN_LIMIT)
+
+
+class Request:
+    """One servable request: its environ, its body and whether it may be followed."""
+
+    def __init__(self, environ, body, keep_alive, http11):
+        self.environ = environ
+        self.body = body
+        self.keep_alive = keep_alive
+        self.http11 = http11
 
 
 class Connection:
@@ -198,28 +212,73 @@ class Connection:
         self.sock = sock
         self.address = address
         self.client = address[0] if isinstance(address, tuple) and address else "-"
-        self.buffer = b""
+        self.parser = RequestParser()
         self.requests_seen = 0
-        # in the request pool (inphms.httppool): when it closes while waiting,
-        # the head's bytes at its last wait, whether the poller knows its fd,
-        # whether it counts a request in flight
-        self.deadline = 0.0
-        self.waited_bytes = 0
-        self.registered = False
+        now = time.monotonic()
+        self.idle_deadline = now + FIRST_REQUEST_WAIT
+        self.answered = now             # when its last answer went out (or it connected)
+        self.last_read = now
+        # the request pool's (inphms.httpserver.pool): when its request was
+        # queued for a thread, whether it counts a request in flight
+        self.queued = 0.0
         self.in_flight = False
         # Threaded, the socket is blocking with kernel timeouts (see
-        # serving.set_kernel_timeouts): a read or a write is one system call.
+        # server.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.
         self.kernel_timeouts = server.kernel_timeouts
 
+    # -- what has arrived -----------------------------------------------------
+    @property
+    def message(self):
+        """The oldest request not yet answered, or None."""
+        messages = self.parser.messages
+        return messages[0] if messages else None
+
+    def servable(self):
+        """True when the oldest request can go to a thread (whole, refused, or big)."""
+        message = self.message
+        if message is None:
+            return False
+        if message.error or message.complete:
+            return True
+        if not message.headers_done:
+            return False
+        if message.expects_continue() and not message.received:
+            return True     # its client sends the body once we ask for it
+        buffer = self.server.body_buffer
+        return message.received >= buffer or (message.length or 0) > buffer
+
+    def deadline(self):
+        """When the current stage (first request, idle, head, body) runs out of time."""
+        message = self.message
+        if message is None:
+            return self.idle_deadline
+        pause = self.last_read + READ_TIMEOUT
+        if not message.headers_done:
+            return min(pause, max(message.begun, self.answered) + HEAD_TIMEOUT)
+        return min(pause, message.headed + BODY_GRACE + message.received / MIN_BODY_RATE)
+
+    def receiving(self):
+        """True while a request's bytes are arriving (its head or its body)."""
+        message = self.message
+        return message is not None and not message.complete and not message.error
+
     # -- reading --------------------------------------------------------------
+    def feed(self, data):
+        self.last_read = time.monotonic()
+        self.parser.feed(data)
+
     def fill(self):
-        """Read more of the request; socket.timeout after READ_TIMEOUT s without a byte."""
-        if not self.recv_by_ticks(time.monotonic() + READ_TIMEOUT - IDLE_POLL):
+        """Read more of the request; socket.timeout after READ_TIMEOUT s without a byte
+        or past the request's own deadline (a body under the minimum rate)."""
+        deadline = min(time.monotonic() + READ_TIMEOUT - IDLE_POLL, self.deadline())
+        if self.message is not None and self.message.complete:
+            deadline = time.monotonic() + READ_TIMEOUT - IDLE_POLL   # reading ahead
+        if not self.recv_by_ticks(deadline):
             raise socket.timeout("timed out")
 
     def recv_by_ticks(self, deadline, stop=None):
-        """recv() into the buffer, tried again at each tick; False once past deadline or stop().
+        """recv() and parse, tried again at each tick; False once past deadline or stop().
 
         A tick is a read that gives up without a byte: SO_RCVTIMEO on the
         threaded server's blocking sockets, the socket's timeout under gevent.
@@ -228,100 +287,42 @@ class Connection:
             try:
                 data = self.sock.recv(RECV_SIZE)
             except (BlockingIOError, socket.timeout):
-                if (stop is not None and stop()) or time.monotonic() >= deadline:
+                if stop is not None and stop():
+                    # one last look: a request that came meanwhile is answered
+                    return self.arrived_now()
+                if time.monotonic() >= deadline:
                     return False
                 continue
             if not data:
                 raise ClientGone()
-            self.buffer += data
+            self.feed(data)
+            # bytes that trickle in do not buy time: a head or a body past
+            # its deadline ends here however often its bytes come
+            message = self.message
+            if time.monotonic() >= deadline and message is not None and not message.complete:
+                return False
             return True
 
-    def fill_now(self):
-        """Read what has arrived, without waiting; HeadPending if nothing has.
+    def arrived_now(self):
+        """True when bytes have arrived (and are parsed) without waiting."""
+        try:
+            return self.read_now()
+        except socket.timeout:
+            return False
 
-        The request pool reads heads this way, so a client that sends its
-        head slowly waits in the poller rather than in one of the few
-        request threads.
-        """
+    def read_now(self):
+        """Read and parse what has arrived, without waiting; False if nothing had."""
         try:
             data = self.sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
-            raise HeadPending() from None
+            return False
         if not data:
             raise ClientGone()
-        self.buffer += data
-
-    def read_some(self, most):
-        if not self.buffer:
-            self.fill()
-        data, self.buffer = self.buffer[:most], self.buffer[most:]
-        return data
-
-    def read_line(self, limit):
-        while True:
-            end = self.buffer.find(b"\n")
-            if end >= 0:
-                line, self.buffer = self.buffer[:end + 1], self.buffer[end + 1:]
-                return line
-            if len(self.buffer) > limit:
-                raise HTTPError(400, "Bad Request: line too long")
-            self.fill()
-
-    def read_chunk_size(self):
-        line = self.read_line(1024).strip()
-        size = line.split(b";", 1)[0].strip()
-        if not size or not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size):
-            raise ClientGone()      # a broken body: nothing sensible to answer
-        size = int(size, 16)
-        if not size:
-            for _ in range(MAX_HEADERS + 1):            # trailers: ignored, but not endless
-                if not self.read_line(MAX_LINE).strip():
-                    return size
-            raise HTTPError(431, "Request Header Fields Too Large")
-        return size
-
-    def read_chunk_end(self):
-        if self.read_line(16).strip():
-            raise ClientGone()
-
-    def read_head(self, fill=None):
-        """The request line and header lines (bytes), without the empty line.
-
-        ``fill`` reads more when the head is not whole yet: ``self.fill`` by
-        default, which waits for the client.
-        """
-        fill = fill or self.fill
-        start = 0
-        while True:
-            # one empty line before a request is tolerated (RFC 9112 2.2)
-            if self.buffer[:2] == b"\r\n" and start == 0:
-                self.buffer = self.buffer[2:]
-            # The first empty line ends the head, whichever line ends it uses:
-            # a head of bare LFs followed by a pipelined CRLF request must not
-            # run on to that request's empty line.
-            end = HEAD_END.search(self.buffer, start)
-            if end:
-                head, self.buffer = self.buffer[:end.start()], self.buffer[end.end():]
-                self.check_head_size(head.find(b"\n"), len(head))
-                return [line.rstrip(b"\r") for line in head.split(b"\n")]
-            self.check_head_size(self.buffer.find(b"\n"), len(self.buffer))
-            start = max(0, len(self.buffer) - 3)
-            fill()
-
-    @staticmethod
-    def check_head_size(first_line_end, size):
-        """Refuse a request line or a head over its limit, ended yet or not.
-
-        Checked on complete heads too: a client that sends the whole head in
-        one packet must meet the same limits as one that sends it slowly.
-        """
-        if (first_line_end < 0 and size > MAX_LINE) or first_line_end > MAX_LINE + 1:
-            raise HTTPError(414, "URI Too Long")
-        if size > MAX_HEAD:
-            raise HTTPError(431, "Request Header Fields Too Large")
+        self.feed(data)
+        return True
 
     def wait_for_request(self):
-        """Wait until the client sends something; False to close instead.
+        """A thread per connection: read until a request is servable; False to close instead.
 
         A new connection gets up to FIRST_REQUEST_WAIT seconds for its first
         request even while the server drains: its client connected before the
@@ -329,29 +330,31 @@ class Connection:
         the server drains is closed rather than reused, and so is one when a
         new connection waits for its slot (INPHMS_MAX_HTTP_THREADS).
         """
-        first = self.requests_seen == 0
-        if not first:
+        if self.requests_seen:
             # Let the other connections run first: a client that sends its next
             # request at once would otherwise keep the GIL (or, evented, the
             # hub) and starve the others, which shows as a long p99.
             time.sleep(0)
-        if self.buffer:
-            return True
-        deadline = time.monotonic() + (FIRST_REQUEST_WAIT if first else KEEPALIVE_IDLE)
-        stop = None if first else self.should_close
-        if self.kernel_timeouts:
-            return self.recv_by_ticks(deadline, stop)
-        # Evented: the tick is a short timeout of gevent's socket, which only
-        # sets an attribute (gevent's poll() built new watchers on every call).
-        self.sock.settimeout(IDLE_POLL)
+        if not self.kernel_timeouts:
+            # Evented: the tick is a short timeout of gevent's socket, which only
+            # sets an attribute (gevent's poll() built new watchers on every call).
+            self.sock.settimeout(IDLE_POLL)
         try:
-            return self.recv_by_ticks(deadline, stop)
+            while not self.servable():
+                if self.message is not None:
+                    self.count_in_flight(True)
+                idle = self.message is None and self.requests_seen
+                if not self.recv_by_ticks(self.deadline(), self.should_close if idle else None):
+                    return False
+            self.count_in_flight(True)
+            return True
         finally:
-            self.sock.settimeout(READ_TIMEOUT)
+            if not self.kernel_timeouts:
+                self.sock.settimeout(READ_TIMEOUT)
 
     def should_close(self):
         """An idle kept-alive connection closes when the server drains or wants its slot."""
-        return self.server.draining or self.server.give_up_slot()
+        return (self.server.draining and self.idle_closable()) or self.server.give_up_slot()
 
     # -- writing --------------------------------------------------------------
     def send_raw(self, data):
@@ -376,14 +379,29 @@ class Connection:
         """A thread per connection: wait for each request and serve it, until the end."""
         try:
             while self.wait_for_request():
-                if not self.handle_one():
+                keep = self.handle_message()
+                self.count_in_flight(False)
+                if not keep:
                     break
         except (ClientGone, socket.timeout, ConnectionError):
             pass
         except OSError as exc:
             _logger.debug("connection from %s: %s", self.client, exc)
         finally:
+            self.count_in_flight(False)
             self.close()
+
+    def count_in_flight(self, flight):
+        """Count this connection's request in flight (``server.busy``) from its first
+        byte to its answer: a reload for memory waits for a request still arriving,
+        as for one that runs."""
+        if flight == self.in_flight:
+            return
+        self.in_flight = flight
+        if flight:
+            self.server.busy_begin()
+        else:
+            self.server.busy_end()
 
     def close(self):
         try:
@@ -392,142 +410,97 @@ class Connection:
             pass
         self.sock.close()
 
-    def handle_one(self):
-        """Read and serve one request; True when the connection may carry another."""
+    def handle_message(self):
+        """Serve the oldest request, which is servable; True when another may follow."""
+        message = self.message
         self.requests_seen += 1
-        # in flight from its first byte: a reload must wait for a request
-        # that is still arriving, as for one that runs
-        self.server.busy_begin()
         try:
-            try:
-                head = self.read_head()
-            except HTTPError as exc:
-                self.refuse(exc)
-                return False
-            return self.handle_head(head)
-        finally:
-            self.server.busy_end()
-
-    def handle_head(self, head):
-        """Serve the request of this head; True when the connection may carry another."""
-        try:
-            request = self.parse(head)
+            request = self.request(message)
         except HTTPError as exc:
             self.refuse(exc)
             return False
         exchange = Exchange(self, request)
-        keep = exchange.run()
-        exchange.log()
-        return keep and not self.server.draining
+        try:
+            keep = exchange.run()
+        finally:
+            exchange.log()
+            self.parser.messages.popleft()
+            self.answered = time.monotonic()
+            self.idle_deadline = self.answered + KEEPALIVE_IDLE
+        # draining, an answer without "Connection: close" keeps the connection
+        # open: its client may send the next request at once, and the
+        # connection is closed only once idle (idle_closable)
+        return keep
 
-    def refuse(self, exc):
+    def idle_closable(self):
+        """Draining: True for an idle kept-alive connection idle for DRAIN_IDLE_GRACE s.
+
+        A client that just read an answer which did not say ``Connection:
+        close`` may be sending its next request now; closing at once would
+        reset it.  The grace is short: a reload waits that much longer.
+        """
+        return time.monotonic() - self.answered >= DRAIN_IDLE_GRACE
+
+    def refuse(self, exc, headers=""):
         body = f"{exc.reason}\n".encode()
         self.send_raw((f"HTTP/1.1 {exc.status} {exc.reason.split(':')[0]}\r\n"
                        f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
-                       f"Connection: close\r\n\r\n").encode() + body)
+                       f"{headers}Connection: close\r\n\r\n").encode() + body)
         _logger.warning("%s: refused with %s %s", self.client, exc.status, exc.reason)
 
-    def parse(self, head):
-        """The WSGI environ and the connection facts of one request head."""
-        parts = head[0].split(b" ")
-        if len(parts) != 3 or not TOKEN.match(parts[0]):
-            raise HTTPError(400, "Bad Request: malformed request line")
-        method, target, version = parts
-        if version not in (b"HTTP/1.1", b"HTTP/1.0"):
-            if version.startswith(b"HTTP/1."):
-                version = b"HTTP/1.1"
-            elif re.fullmatch(rb"HTTP/\d(\.\d)?", version):
-                raise HTTPError(505, "HTTP Version Not Supported")
-            else:
-                raise HTTPError(400, "Bad Request: malformed request line")
-        if len(head) - 1 > MAX_HEADERS:
-            raise HTTPError(431, "Request Header Fields Too Large")
-        server = self.server
-        environ = {
-            "REQUEST_METHOD": method.decode("ascii"),
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": server.server_name,
-            "SERVER_PORT": server.server_port,
-            "SERVER_PROTOCOL": version.decode("ascii"),
-            "REMOTE_ADDR": self.client,
-            "REMOTE_PORT": str(self.address[1]) if isinstance(self.address, tuple) else "",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": server.multiprocess,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-            "wsgi.file_wrapper": FileWrapper,
-        }
-        self.set_target(environ, target)
-        for line in head[1:]:
-            name, colon, value = line.partition(b":")
-            if not colon or not TOKEN.match(name):
-                raise HTTPError(400, "Bad Request: malformed header")
-            if b"\r" in value or b"\0" in value:     # RFC 9110 5.5: reject, never pass on
-                raise HTTPError(400, "Bad Request: malformed header")
+    @property
+    def base_environ(self):
+        """The environ keys every request of this connection shares (built once)."""
+        base = self.__dict__.get("_base_environ")
+        if base is None:
+            server = self.server
+            base = self._base_environ = {
+                "SCRIPT_NAME": "",
+                "SERVER_NAME": server.server_name,
+                "SERVER_PORT": server.server_port,
+                "REMOTE_ADDR": self.client,
+                "REMOTE_PORT": str(self.address[1]) if isinstance(self.address, tuple) else "",
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http",
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": server.multiprocess,
+                "wsgi.run_once": False,
+                "wsgi.input_terminated": True,
+                "wsgi.file_wrapper": FileWrapper,
+            }
+        return base
+
+    def request(self, message):
+        """The WSGI environ of ``message`` (HTTPError when it is refused)."""
+        facts = message.check()
+        environ = self.base_environ.copy()
+        url = message.url.decode("latin-1")
+        environ.update({
+            "REQUEST_METHOD": message.method,
+            "PATH_INFO": unquote_to_bytes(facts.path).decode("latin-1"),
+            "QUERY_STRING": facts.query.decode("latin-1"),
+            "REQUEST_URI": url,
+            "RAW_URI": url,
+            "SERVER_PROTOCOL": "HTTP/1.1" if facts.http11 else "HTTP/1.0",
+        })
+        for name, value in message.headers:
             if b"_" in name:
                 continue    # X_Forwarded_For would pass for X-Forwarded-For: dropped
             key = name.upper().replace(b"-", b"_").decode("ascii")
+            if key == "TRANSFER_ENCODING":
+                continue    # framing, ours (the body comes whole to the application)
             if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 key = "HTTP_" + key
             value = value.strip(b" \t").decode("latin-1")
             if key in environ:
-                if key == "CONTENT_LENGTH" and environ[key] != value:
-                    raise HTTPError(400, "Bad Request: conflicting Content-Length")
-                if key != "CONTENT_LENGTH":
-                    value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+                value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
             environ[key] = value
-        return Request(self, environ)
-
-    @staticmethod
-    def set_target(environ, target):
-        if target.startswith(b"/"):
-            path, _, query = target.partition(b"?")
-        elif target.startswith((b"http://", b"https://")):
-            rest = target.split(b"://", 1)[1]
-            slash = rest.find(b"/")
-            path, _, query = (rest[slash:] if slash >= 0 else b"/").partition(b"?")
-        elif target == b"*":
-            path, query = b"*", b""
-        else:
-            raise HTTPError(400, "Bad Request: malformed request target")
-        path = path.partition(b"#")[0]
-        environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
-        environ["QUERY_STRING"] = query.decode("latin-1")
-        environ["REQUEST_URI"] = environ["RAW_URI"] = target.decode("latin-1")
-
-
-class Request:
-    """What the parser learned of one request: its environ and how its body comes."""
-
-    def __init__(self, connection, environ):
-        self.environ = environ
-        version = environ["SERVER_PROTOCOL"]
-        tokens = environ.get("HTTP_CONNECTION", "").lower()
-        if version == "HTTP/1.1":
-            self.keep_alive = "close" not in tokens
-        else:
-            self.keep_alive = "keep-alive" in tokens
-        self.http11 = version == "HTTP/1.1"
-        coding = environ.pop("HTTP_TRANSFER_ENCODING", "").lower()
-        length = environ.get("CONTENT_LENGTH", "")
-        if coding:
-            if length:
-                raise HTTPError(400, "Bad Request: Content-Length with Transfer-Encoding")
-            if coding.replace(" ", "") != "chunked":
-                raise HTTPError(501, "Not Implemented: transfer coding")
-            body = Body(connection, chunked=True)
-        else:
-            # isdigit() alone takes "²" (latin-1) for a digit that int() refuses
-            if length and not (length.isascii() and length.isdigit()):
-                raise HTTPError(400, "Bad Request: malformed Content-Length")
-            body = Body(connection, int(length or 0))
-        if environ.get("HTTP_EXPECT", "").lower() == "100-continue" and self.http11:
-            body.expect_continue = not body.done
+        if facts.host is not None:
+            environ["HTTP_HOST"] = facts.host.decode("latin-1")
+        body = Body(self, message, message.expects_continue() and facts.http11)
         environ["wsgi.input"] = body
-        self.body = body
+        return Request(environ, body, facts.keep_alive, facts.http11)
 
 
 class Exchange:
@@ -691,8 +664,9 @@ class Exchange:
         environ = self.environ
         status = (self.status or "-").split(" ", 1)[0]
         # REMOTE_ADDR: the client a trusted proxy named (proxy_mode), else the peer
-        _access.info("%s %s %s %s %.1fms", environ["REMOTE_ADDR"], environ["REQUEST_METHOD"],
-                     mask_secrets(environ["RAW_URI"]), status, (time.monotonic() - self.started) * 1000)
+        _access.info("%s", access_line(environ["REMOTE_ADDR"], environ["REQUEST_METHOD"],
+                                        environ["RAW_URI"], status,
+                                        (time.monotonic() - self.started) * 1000))
 
 
 _date_cache = [0, ""]

@@ -1,0 +1,389 @@
+"""The threaded server's request threads: a few, fed whole requests by one poller.
+
+A thread per connection means every connection with something to say
+wakes its own thread, and every one of those threads wants the GIL: each
+hand-over wakes and switches threads, and the more threads want it, the
+more of the CPU goes to switching.  So ``RequestPool`` has:
+
+- one poller thread that owns every connection waiting for bytes (in a
+  ``selectors`` set: epoll on Linux, kqueue on the BSDs and macOS, poll
+  elsewhere).  It reads what arrives without waiting and feeds each
+  connection's parser; a connection whose request is servable (whole, or
+  refused, or with a body over ``body_buffer``) leaves the set for the
+  ready queue.  So a client that sends slowly, head or body, costs a
+  thread nothing.
+- ``size`` request threads taking the ready queue in arrival order, one
+  request each time.  A request running for ``slow`` seconds (a slow
+  query, a call to another site) lends its turn: one more thread, up to
+  ``max_threads`` in all (what ``limit_memory_hard`` can hold, see
+  ``thread_cap``); a thread that failed to start is never counted.
+
+Every tick the poller also keeps the time limits: a connection past its
+stage's deadline (``Connection.deadline``: first request, idle, head, body
+rate) is closed; idle kept-alive connections close at once when the server
+drains, and the oldest of them when a new connection waits for its slot or
+the process is out of file descriptors (``shed``).  A connection whose
+request is in the ready queue is never closed unanswered: past
+``QUEUE_WAIT`` seconds in the queue it gets ``503`` with ``Retry-After``.
+"""
+import collections
+import logging
+import resource
+import selectors
+import socket
+import threading
+import time
+
+from . import connection as http11
+from .connection import ClientGone
+
+_logger = logging.getLogger(__name__)
+
+THREAD_POLL = 1.0       # how often an idle thread looks whether it is one too many
+QUEUE_WAIT = 30.0       # seconds a whole request may wait for a thread before a 503
+RETRY_AFTER = 5         # seconds a 503 asks the client to wait
+LEND_MAX = 64           # threads slow requests may add, at most
+SHED_HEAD_AGE = 1.0     # a head arriving for longer than this may be shed at the fd limit
+
+
+def thread_cap(size, limit_memory_hard):
+    """Request threads the address-space limit can hold: ``size`` plus lent ones.
+
+    Each thread reserves its stack (8 MB by default) against RLIMIT_AS;
+    the lent threads may take a quarter of the limit, the rest is the
+    process's.
+    """
+    stack = 0
+    try:
+        stack = threading.stack_size() or resource.getrlimit(resource.RLIMIT_STACK)[0]
+    except (ValueError, OSError):
+        pass
+    if stack <= 0 or stack == resource.RLIM_INFINITY:
+        stack = 8 * 2**20
+    lend = LEND_MAX
+    if limit_memory_hard:
+        lend = min(lend, max(0, limit_memory_hard // 4 // stack))
+    return size + lend
+
+
+class RequestPool:
+    """The poller, the ready queue and the request threads."""
+
+    def __init__(self, server, size, slow=0.0, max_threads=None):
+        self.server = server
+        self.size = size
+        self.slow = slow
+        self.max_threads = max(size, max_threads if max_threads is not None else size + LEND_MAX)
+        self.selector = selectors.DefaultSelector()
+        self.wake_in, self.wake_out = socket.socketpair()
+        self.wake_in.setblocking(False)
+        self.wake_out.setblocking(False)
+        self.selector.register(self.wake_in, selectors.EVENT_READ)
+        self.direct = isinstance(self.selector, getattr(selectors, "EpollSelector", ()))
+        self.lock = threading.Condition()
+        self.waiting = {}       # fd -> Connection, in the selector (the poller's only)
+        self.back = []          # connections handed to the poller by other threads
+        self.ready = collections.deque()    # servable connections, oldest first
+        self.running = {}       # thread ident -> monotonic start of its request
+        self.threads = 0
+        self.shed_wanted = False
+        self.stopped = False
+        self.start_failed_logged = False
+
+    @property
+    def limit(self):
+        """Threads the pool may have now: size, one more per request past slow, up to the cap."""
+        if not self.slow:
+            return self.size
+        since = time.monotonic() - self.slow
+        lent = sum(1 for start in self.running.values() if start <= since)
+        return min(self.max_threads, self.size + lent)
+
+    def start(self):
+        for _ in range(self.size):
+            self.start_thread()
+        threading.Thread(target=self.poller, name="inphms.http.poller", daemon=True).start()
+
+    def stop(self):
+        self.stopped = True
+        self.wake()
+        with self.lock:
+            self.lock.notify_all()
+
+    def start_thread(self):
+        """One more request thread; False (and not counted) when it could not start."""
+        thread = threading.Thread(target=self.request_thread, name="inphms.http.request",
+                                  daemon=True)
+        thread.type = "http"
+        thread.start_time = time.time()
+        with self.lock:
+            self.threads += 1
+        try:
+            thread.start()
+        except RuntimeError as exc:         # "can't start new thread": out of memory or pids
+            with self.lock:
+                self.threads -= 1
+                self.max_threads = max(self.size, self.threads)
+            if not self.start_failed_logged:
+                self.start_failed_logged = True
+                _logger.warning("cannot start a request thread (%s): at most %d from now on",
+                                exc, self.max_threads)
+            return False
+        return True
+
+    # -- connections in and out ---------------------------------------------
+    def add(self, conn):
+        """A new connection: the poller waits for its first request."""
+        self.give_back(conn)
+
+    def give_back(self, conn):
+        """From any thread: ``conn`` goes to the poller (or the ready queue if servable).
+
+        With epoll a thread registers it itself: the kernel's set is safe to
+        change while the poller waits in it, and the poller sees the new fd
+        at once, which saves waking the poller for each answered request.
+        Other selectors read their set only when a wait begins: the poller
+        is woken to register it.
+        """
+        if self.direct:
+            self.to_poller(conn)
+            return
+        with self.lock:
+            self.back.append(conn)
+        self.wake()
+
+    def wake(self):
+        try:
+            self.wake_out.send(b"w")
+        except OSError:
+            pass    # its buffer is full: the poller is awake anyway
+
+    def close(self, conn):
+        self.in_flight(conn, False)
+        self.server.shutdown_request(conn.sock)     # closes it, frees its slot and count
+
+    @staticmethod
+    def in_flight(conn, flight):
+        """Count ``conn``'s request in flight (``server.busy``) from its first byte to its end."""
+        conn.count_in_flight(flight)
+
+    def queue(self, conn):
+        """``conn``'s request is servable: to the end of the ready queue."""
+        self.in_flight(conn, True)
+        conn.queued = time.monotonic()
+        with self.lock:
+            self.ready.append(conn)
+            self.lock.notify()
+
+    # -- the poller -------------------------------------------------------------
+    def poller(self):
+        tick = http11.IDLE_POLL if not self.slow else min(http11.IDLE_POLL, self.slow)
+        next_tick = time.monotonic() + tick
+        while not self.stopped:
+            try:
+                events = self.selector.select(max(0.0, next_tick - time.monotonic()))
+                for key, _ in events:
+                    if key.fileobj is self.wake_in:
+                        self.drain_wake()
+                    else:
+                        self.read(key.data)
+                self.take_back()
+                if time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + tick
+                    self.housekeeping()
+            except Exception:
+                _logger.exception("error in the request pool's poller")
+                time.sleep(tick)
+
+    def drain_wake(self):
+        try:
+            while self.wake_in.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def take_back(self):
+        with self.lock:
+            back, self.back = self.back, []
+        for conn in back:
+            self.to_poller(conn)
+
+    def to_poller(self, conn):
+        """``conn`` waits in the selector for its next bytes (or queues if servable)."""
+        if conn.servable():
+            self.queue(conn)
+            return
+        if conn.receiving():
+            self.in_flight(conn, True)
+        fd = conn.sock.fileno()
+        self.waiting[fd] = conn     # before the selector may report it
+        try:
+            self.selector.register(fd, selectors.EVENT_READ, conn)
+        except (OSError, ValueError, KeyError) as exc:
+            self.waiting.pop(fd, None)
+            _logger.warning("connection from %s: not accepted by the poller: %s",
+                            conn.client, exc)
+            self.close(conn)
+
+    def unregister(self, conn):
+        fd = conn.sock.fileno()
+        self.waiting.pop(fd, None)
+        try:
+            self.selector.unregister(fd)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def read(self, conn):
+        try:
+            while conn.read_now() and not conn.servable():
+                pass
+        except (ClientGone, OSError):
+            self.unregister(conn)
+            self.close(conn)
+            return
+        if conn.servable():
+            self.unregister(conn)
+            self.queue(conn)
+        elif conn.receiving():
+            self.in_flight(conn, True)
+
+    # -- the request threads --------------------------------------------------
+    def request_thread(self):
+        me = threading.get_ident()
+        threading.current_thread().name = f"inphms.http.request.{me}"
+        while not self.stopped:
+            with self.lock:
+                if not self.ready:
+                    if self.threads > self.limit:
+                        self.threads -= 1       # a lent turn is back
+                        return
+                    self.lock.wait(THREAD_POLL)
+                    continue
+                conn = self.ready.popleft()
+            try:
+                self.serve(me, conn)
+            except Exception:
+                _logger.exception("error in a request thread")
+
+    def serve(self, me, conn):
+        """Serve ``conn``'s oldest request; then it goes back to the poller, or closes."""
+        with self.lock:
+            self.running[me] = time.monotonic()
+        try:
+            keep = conn.handle_message()
+        except (ClientGone, socket.timeout, ConnectionError):
+            keep = False
+        except OSError as exc:
+            _logger.debug("connection from %s: %s", conn.client, exc)
+            keep = False
+        except Exception:
+            _logger.exception("error while handling a connection from %s", conn.client)
+            keep = False
+        finally:
+            with self.lock:
+                del self.running[me]
+        self.in_flight(conn, False)
+        if not keep:
+            self.close(conn)
+        elif conn.servable():
+            self.queue(conn)    # a pipelined request: behind those already waiting
+        else:
+            self.give_back(conn)
+
+    # -- housekeeping (the poller, every tick) ------------------------------------
+    def housekeeping(self):
+        self.close_expired()
+        self.answer_overdue()
+        if self.slow:
+            self.lend_slow_turns()
+
+    def close_expired(self):
+        now = time.monotonic()
+        server = self.server
+        closing = []
+        idle = []
+        for conn in list(self.waiting.values()):
+            if now >= conn.deadline():
+                closing.append(conn)
+            elif conn.message is None and conn.requests_seen:
+                if server.draining:
+                    if conn.idle_closable():
+                        closing.append(conn)
+                else:
+                    idle.append(conn)
+        if idle and server.slot_wanted and server.give_up_slot():
+            closing.append(min(idle, key=lambda c: c.answered))
+        if self.shed_wanted:
+            self.shed_wanted = False
+            closing += self.to_shed(now, set(closing))
+        for conn in closing:
+            if conn.message is None and self.arrived(conn):
+                continue    # a request came since the last poll: served, not dropped
+            self.unregister(conn)
+            self.close(conn)
+
+    def arrived(self, conn):
+        """Read what came since the last poll; True when it began a request.
+
+        An idle connection is closed only after this look: its client may
+        have sent its next request a moment ago, and a request that has
+        arrived is always answered.
+        """
+        try:
+            conn.read_now()
+        except (ClientGone, OSError):
+            return False
+        if conn.message is None:
+            return False
+        if conn.servable():
+            self.unregister(conn)
+            self.queue(conn)
+        else:
+            self.in_flight(conn, True)
+        return True
+
+    def to_shed(self, now, closing):
+        """At the file-descriptor limit: the idle kept-alive connections, oldest first,
+        then heads that have been trickling in for over SHED_HEAD_AGE s; a quarter
+        of the waiting ones at most, so new clients get their turn."""
+        waiting = list(self.waiting.values())
+        idle = sorted((c for c in waiting
+                       if c not in closing and c.message is None), key=lambda c: c.answered)
+        slow_heads = sorted((c for c in waiting
+                             if c not in closing and c.message is not None
+                             and not c.message.headers_done
+                             and now - c.message.begun > SHED_HEAD_AGE),
+                            key=lambda c: c.message.begun)
+        most = max(1, len(self.waiting) // 4)
+        shed = (idle + slow_heads)[:most]
+        if shed:
+            _logger.warning("out of file descriptors: closing %d idle or slow connections", len(shed))
+        return shed
+
+    def shed(self):
+        """From the accept loop: out of file descriptors, ask the poller to shed."""
+        self.shed_wanted = True
+        self.wake()
+
+    def answer_overdue(self):
+        """Requests waiting for a thread past QUEUE_WAIT get a 503, never silence."""
+        limit = time.monotonic() - QUEUE_WAIT
+        overdue = []
+        with self.lock:
+            while self.ready and self.ready[0].queued <= limit:
+                overdue.append(self.ready.popleft())
+        for conn in overdue:
+            try:
+                conn.refuse(http11.HTTPError(503, "Service Unavailable: every request thread "
+                                                  "is busy"), f"Retry-After: {RETRY_AFTER}\r\n")
+            except OSError:
+                pass
+            self.close(conn)
+
+    def lend_slow_turns(self):
+        """Each request running longer than ``slow`` lends its turn: one more thread."""
+        with self.lock:
+            missing = self.limit - self.threads
+        for _ in range(missing):
+            if not self.start_thread():
+                break

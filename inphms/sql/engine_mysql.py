@@ -25,13 +25,13 @@ from .answer_wait import AnswerWait, loopback, on_this_machine
 from .errors import SqlError, Unavailable
 from .mysql_answer import Answer
 
-# Errors after which a connection is gone: gone away, lost, killed, shutting down;
-# 1047: a Galera node without quorum ("WSREP has not yet prepared node"), which
-# serves nothing until it is back in the primary component.
-LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031, 1047}
-# Errors of a database too busy or too slow to answer: too many connections,
-# max_statement_time exceeded, lock wait timeout.
-BUSY_CODES = {1040, 1969, 1205, 3024}
+# Errors after which a connection is gone: gone away, lost, killed, shutting down.
+LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031}
+# Errors of a database that cannot answer now, the statement not run: too many
+# connections, max_statement_time exceeded, lock wait timeout; 1047, a Galera
+# node without quorum ("WSREP has not yet prepared node"), which serves nothing
+# until it is back in the primary component (the connection stays good).
+BUSY_CODES = {1040, 1969, 1205, 3024, 1047}
 # An idle connection older than this is pinged on borrow; younger ones are
 # only checked for a closed socket, which costs no round trip.
 PING_AFTER = 30.0

@@ -27,7 +27,7 @@ import json
 import logging
 import re
 
-from inphms.sql import OutcomeUnknown, SqlError, cursor, get_engine
+from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, get_engine
 from inphms.sql import build, retry, textsql
 from inphms.sql.row import row_class
 
@@ -80,6 +80,8 @@ def db_err(e):
     gives no answer (no connection, lost connection, busy or timed out), so
     the request answers 503 instead of a page that reads a dict as a row.
     """
+    if isinstance(e, Unavailable):
+        raise e
     c = e.__cause__
     if c is None or isinstance(e, textsql.TextSqlError) or isinstance(c, (OSError, TimeoutError)):
         raise e

@@ -187,7 +187,10 @@ print(json.dumps(ran))
 def test_a_connection_waits_for_quick_answers_in_the_kernel_up_to_answer_wait(mariadb):
     db = mariadb.options(mariadb.create_database())
     try:
-        done = subprocess.run([sys.executable, "-c", ANSWER_WAIT, ROOT, json.dumps(db)],
+        # the engine reads its time limits from the settings too (0: none)
+        limits = dict(db_connect_timeout=5, db_read_timeout=0, db_write_timeout=0,
+                      db_statement_timeout=0)
+        done = subprocess.run([sys.executable, "-c", ANSWER_WAIT, ROOT, json.dumps({**limits, **db})],
                               capture_output=True, text=True, timeout=60)
     finally:
         mariadb.drop_database(db["db_name"])

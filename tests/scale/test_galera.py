@@ -147,8 +147,8 @@ def log_count(servers, text):
     return sum(s.log().count(text) for s in servers)
 
 
-def lost_class_error(config_path):
-    """True when a read on that server's node fails with an error inphms takes for lost."""
+def unavailable_error(config_path):
+    """True when a read on that server's node fails with Unavailable (error 1047), not a plain SqlError."""
     from inphms import sql
     from tests.support.client import db_config
     sql.configure(db_config(config_path))
@@ -157,7 +157,7 @@ def lost_class_error(config_path):
             with sql.cursor() as cr:
                 cr.execute("SELECT token FROM gal_note")
         assert "1047" in str(info.value)
-        return sql.get_engine().is_lost(info.value.__cause__)
+        return isinstance(info.value, sql.Unavailable)
     finally:
         sql.close_all()
 
@@ -329,12 +329,12 @@ def test_a_node_cut_off_refuses_stale_data(cluster):
         ok, answer = call(servers[2].port, "api_gal_get", {"token": "before-cut"})
         took = time.monotonic() - started
         figure(f"cut off: a read through server three answered in {took:.2f} s: {answer}")
-        # what this branch gives: a bounded answer that is not the row (the lead
-        # tightens it to the 503 / allow 0 "unavailable" answer after the merge)
+        # a bounded answer that is not the row: the API's "unavailable, retry after N"
         assert not ok and took < 10
         assert "before-cut" not in json.dumps(answer)
-        # error 1047 is of the "connection lost" class: the connection is dropped
-        assert lost_class_error(servers[2].config_path)
+        assert answer["unavailable"] == 1 and answer["retry_after"] > 0, answer
+        # error 1047 is Unavailable: the node serves nothing until it is back
+        assert unavailable_error(servers[2].config_path)
         # the others go on
         ok, answer = call(servers[0].port, "api_gal_put", {"token": "during-cut"})
         assert ok, answer

@@ -20,7 +20,7 @@ from inphms import sql
 from inphms.config import config
 from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, engine_mysql, get_pool
 from tests.sql.conftest import point_config
-from tools.sql import find_in_sql, insert_to_sql, kic_sql
+from tools.sql import find_in_sql, insert_to_sql, kic_sql, run_sql
 
 
 def settle(**options):
@@ -68,7 +68,7 @@ def test_sqlite_waits_for_a_lock_no_longer_than_db_statement_timeout(sqlite_db):
         holder.close()
     assert isinstance(got, Unavailable) and "locked" in str(got), got
     assert 0.8 < took < 3
-    assert kic_sql("INSERT INTO gen (key1) VALUES ('y')")["status"] == 1
+    assert kic_sql("INSERT INTO gen (key1) VALUES ('y')", 1)["status"] == 1
 
 
 def test_a_frozen_mariadb_is_unavailable_within_the_read_timeout(mysql_db):
@@ -165,7 +165,7 @@ def test_the_figure_of_a_sql_error_is_still_a_sql_error(blank):
     assert issubclass(Unavailable, SqlError) and issubclass(OutcomeUnknown, Unavailable)
     settle(db_maxconn=2)
     with pytest.raises(SqlError) as info:
-        kic_sql("SELECT * FROM no_such_table")
+        run_sql("SELECT * FROM no_such_table")
     assert not isinstance(info.value, Unavailable)
 
 

@@ -70,8 +70,9 @@ def test_validation_errors_per_field(site, admin):
     assert s["errs"] == {"attr": "Attributes are a list of [name, value] pairs"}
     s = save(site, admin, name="ok", sku="OK-1", price="1", attr=[["a", "1"]] * 31)
     assert s["errs"] == {"attr": "30 attributes at most"}
-    s = call(site, admin, "api_prod_save", ["not", "an", "object"])
-    assert s["allow"] == 0 and s["msg"] == "The input is not an object"
+    # an input that is not an object never reaches the API: the server refuses it (400)
+    status, s = api(site.port, "api_prod_save", ["not", "an", "object"], admin)
+    assert status == 400 and s["allow"] == 0 and s["msg"] == "bad JSON body: input must be an object"
     s = save(site, admin, prod_id=99, name="ok", sku="OK-1", price="1")
     assert s["allow"] == 0 and s["msg"] == "No such product" and "errs" not in s
 

@@ -24,6 +24,8 @@ The server around it (listening socket, threads, requests in flight) is
 ``inphms.httpserver.server``.
 """
 import email.utils
+import html
+import json
 import logging
 import os
 import socket
@@ -31,6 +33,7 @@ import sys
 import time
 from urllib.parse import unquote_to_bytes
 
+from .. import release
 from .accesslog import access_line
 from .protocol import HTTPError, RequestParser
 
@@ -442,9 +445,9 @@ class Connection:
         return time.monotonic() - self.answered >= DRAIN_IDLE_GRACE
 
     def refuse(self, exc, headers=""):
-        body = f"{exc.reason}\n".encode()
+        ctype, body = refusal_body(exc)
         self.send_raw((f"HTTP/1.1 {exc.status} {exc.reason.split(':')[0]}\r\n"
-                       f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+                       f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
                        f"{headers}Connection: close\r\n\r\n").encode() + body)
         _logger.warning("%s: refused with %s %s", self.client, exc.status, exc.reason)
 
@@ -678,3 +681,27 @@ def http_date():
     if _date_cache[0] != now:
         _date_cache[:] = [now, email.utils.formatdate(now, usegmt=True)]
     return _date_cache[1]
+
+
+API_PATHS = (b"/cgi-bin/api", b"/api")
+PAGE_PATHS = (b"/cgi-bin/p", b"/p")
+
+
+def refusal_body(exc):
+    """(Content-Type, body) of a refusal, in the shape the client of its path reads.
+
+    Flyton's call_server reads the API's JSON even on an error and a browser
+    shows a page, so a request refused here answers as the Application's own
+    400s do; anything else gets plain text.
+    """
+    reason = exc.reason
+    if exc.path in API_PATHS:
+        server = {"method": "", "allow": 0, "msg": reason, "err": reason, "server_ver": release.version}
+        return "application/json", json.dumps({"server": server}).encode()
+    if exc.path in PAGE_PATHS:
+        text = html.escape(reason)
+        page = ("<!DOCTYPE html>\n<html><head><meta charset=utf-8><title>Bad request</title></head>"
+                f"<body><h1>Bad request</h1><p>{text}</p></body></html>\n")
+        return "text/html; charset=utf-8", page.encode()
+    return "text/plain; charset=utf-8", f"{reason}\n".encode()
+

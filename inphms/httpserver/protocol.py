@@ -30,12 +30,28 @@ HOST = re.compile(rb"[A-Za-z0-9._~!$&'()*+,;=%:\[\]-]*\Z")    # RFC 3986 host[:p
 
 
 class HTTPError(Exception):
-    """A request we refuse before the application sees it."""
+    """A request we refuse before the application sees it.
+
+    ``path``: the target's path when it could be read, so that the refusal
+    can take the shape the client of that path reads (the API's JSON).
+    """
+
+    path = b""
 
     def __init__(self, status, reason):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+# the path of the last request line in a chunk, for a target the parser refused
+TARGET_PATH_RE = re.compile(rb"(?:^|\n)[A-Z]{3,7} (/[!-~]*?)(?=[? ]|[^!-~])")
+
+
+def target_path(data):
+    """The path of the request line the parser refused (the last one in ``data``), or b""."""
+    found = TARGET_PATH_RE.findall(bytes(data[-MAX_LINE:]))
+    return found[-1] if found else b""
 
 
 class Message:
@@ -176,6 +192,11 @@ class RequestParser:
                 cause = exc.__context__
                 self.fail(cause if isinstance(cause, HTTPError)
                           else HTTPError(400, "Bad Request: malformed request"))
+            except httptools.HttpParserInvalidURLError as exc:
+                error = HTTPError(400, "Bad Request: the request target holds a byte it may not "
+                                       f"hold raw ({exc}): percent-encode it")
+                error.path = target_path(data)
+                self.fail(error)
             except httptools.HttpParserError as exc:
                 self.fail(HTTPError(400, f"Bad Request: {exc}"))
 

@@ -28,10 +28,24 @@ def settle(**options):
     point_config(options)
 
 
+def stop_process(pid):
+    """SIGSTOP ``pid`` and wait until the kernel shows it stopped: kill() returns
+    before every thread of mariadbd has stopped, and one still running could
+    answer the statement sent next."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        time.sleep(0.001)
+    raise AssertionError(f"process {pid} did not stop")
+
+
 @contextmanager
 def frozen(server, seconds_max=20):
     """mariadbd stopped with SIGSTOP until the block ends (SIGCONT, whatever happens)."""
-    os.kill(server.proc.pid, signal.SIGSTOP)
+    stop_process(server.proc.pid)
     started = time.monotonic()
     try:
         yield
@@ -149,7 +163,7 @@ def test_a_write_whose_answer_never_came_is_unknown_not_failed(mysql_db):
         try:
             with cursor(tx=True) as cr:
                 cr.execute("INSERT INTO gen (key1) VALUES ('in tx')")
-                os.kill(pid, signal.SIGSTOP)     # the COMMIT goes out on leaving the block
+                stop_process(pid)       # the COMMIT goes out on leaving the block
         finally:
             os.kill(pid, signal.SIGCONT)
     got, took = timed(commit_frozen)

@@ -151,6 +151,17 @@ def test_api_ok_answer_saves_in_the_session(fly, ses):
     assert json.loads(data)["last_qr_raw"] == "QR-1234"
 
 
+def test_text_set_and_where_as_flyton_writes_them(fly, ses):
+    status, server = api(fly.port, "api_fly_tag", {"tag": "green tea"}, ses=ses)
+    assert (status, server["allow"], server["val1"]) == (200, 1, "green tea"), server
+    # a quote in the value changes the text's form: refused, never run
+    status, server = api(fly.port, "api_fly_tag", {"tag": "x' OR '1'='1"}, ses=ses)
+    assert (status, server["allow"], server["msg"]) == (200, 0, "not saved"), server
+    assert "refused" in server["why"] and "api_fly_tag.py" in server["why"], server
+    rows = run_sql(fly, "SELECT val1 FROM gen WHERE key1 = 'fly_tag'")
+    assert [r[0] for r in rows] == ["green tea"]
+
+
 def test_project_tool_and_inphms_tools_serve_one_api(fly, ses):
     status, server = api(fly.port, "api_fly_users", ses=ses)
     assert server["allow"] == 1 and server["hello"] == "hi from db_fly"

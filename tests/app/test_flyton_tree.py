@@ -1,65 +1,20 @@
 """A Flyton tree as it is (tests/app/flyproj: client/app, server/apis, no manifest)
 served by the real server, on SQLite and on MariaDB, beside addons of inphms's layout."""
-import base64
 import concurrent.futures
 import json
 import os
 import re
-import shutil
 import signal
 
 import pytest
 
-from inphms import sql
-from tests.app.conftest import copy_addons
-from tests.support.client import api, db_config, request
-from tests.support.server import InphmsProcess
-
-FLYPROJ = os.path.join(os.path.dirname(os.path.abspath(__file__)), "flyproj")
-B64 = base64.b64encode(b"fly123").decode()        # as Flyton's init.sql keeps a password
-
-
-def copy_tree(workdir):
-    target = os.path.join(str(workdir), "flyproj")
-    shutil.copytree(FLYPROJ, target, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
-    return target
-
-
-def run_sql(server, q, params=()):
-    sql.close_all()
-    sql.configure(db_config(server.config_path))
-    with sql.cursor() as cr:
-        cr.execute(q, params)
-        rows = cr.fetchall() if q.lstrip().upper().startswith("SELECT") else None
-    sql.close_all()
-    return rows
-
-
-def add_flyton_user(server, username):
-    run_sql(server, "INSERT INTO users (username, FirstName, sis, is_active, Roles) "
-            "VALUES (%s, 'fly', %s, 1, '[\"admin\"]')", (username, B64))
-
-
-def start(work, **options):
-    server = InphmsProcess(work, addons_path=f"{copy_addons(work)},{copy_tree(work)}", **options)
-    server.start()
-    return server
+from tests.support.client import api, request
+from tests.support.flyton import B64, add_flyton_user, copy_tree, flyproj_server, run_sql, start
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mysql"])
 def fly(request, tmp_path_factory):
-    work = tmp_path_factory.mktemp("fly_" + request.param)
-    db = {}
-    if request.param == "mysql":
-        mariadb = request.getfixturevalue("mariadb")
-        db = mariadb.options(mariadb.create_database())
-    server = start(work, **db)
-    add_flyton_user(server, "fly")
-    add_flyton_user(server, "fly2")
-    yield server
-    server.stop()
-    if db:
-        mariadb.drop_database(db["db_name"])
+    yield from flyproj_server(request, tmp_path_factory, "fly")
 
 
 def login(server, u, p):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.app.test_flyton_tree import add_flyton_user, run_sql, start
+from tests.support.flyton import flyproj_server, run_sql
 from tests.support.browser import chromium
 
 
@@ -17,18 +17,7 @@ def browser():
 
 @pytest.fixture(scope="module", params=["sqlite", "mysql"])
 def fly(request, tmp_path_factory):
-    work = tmp_path_factory.mktemp("flyb_" + request.param)
-    db = {}
-    if request.param == "mysql":
-        mariadb = request.getfixturevalue("mariadb")
-        db = mariadb.options(mariadb.create_database())
-    server = start(work, **db)
-    add_flyton_user(server, "fly")
-    add_flyton_user(server, "fly2")
-    yield server
-    server.stop()
-    if db:
-        mariadb.drop_database(db["db_name"])
+    yield from flyproj_server(request, tmp_path_factory, "flyb")
 
 
 DASHBOARD = re.compile(r".*/cgi-bin/p\?app=start&r=\d+&ses=[A-Za-z0-9_-]{84}$")

@@ -3,7 +3,7 @@
     python tests/bench/run.py [--quick] [--modes threaded,workers2,evented]
                               [--variant NAME=MODE:OPTIONS ...]
                               [--seconds N] [--reps N] [--conns 16,64]
-                              [--memory] [--profile [N]] [--no-cgi] [--out FILE]
+                              [--memory] [--profile [N]] [--no-cgi] [--out FILE] [--chart SVG]
 
 One command starts everything on this machine (loopback only), measures with
 wrk, stops everything and prints one table:
@@ -54,7 +54,8 @@ turn, 16 connections), RSS sampled after 50,000 and 100,000.  --profile runs
 the threaded server once more under cProfile (CPU time of each request
 thread) on the dashboard and prints the top functions by cumulative and by
 own time.  --quick: 1 s per figure (5 s for CGI), 1 run, 16 connections, no
-warm-up (a smoke run).
+warm-up (a smoke run).  A full run (not --quick) also draws its table as
+docs/performance.svg (chart.py); --chart SVG writes the chart elsewhere.
 Every wrk run is bounded in time; nothing is sent anywhere but 127.0.0.1.
 """
 import argparse
@@ -86,6 +87,7 @@ sys.path.insert(0, str(BENCH / "cgi"))
 
 from tests.support.mariadb import MariaDB, find_binary  # noqa: E402
 from tests.support.server import write_config  # noqa: E402
+from tests.bench import chart  # noqa: E402
 from apache import CgiSite  # noqa: E402
 
 MODES = {"threaded": ([], 1), "workers2": (["--workers", "2"], 2), "evented": (["--evented"], 1),
@@ -1237,6 +1239,8 @@ def parse_args(argv):
                         help="also profile the threaded server on the dashboard (top N functions)")
     parser.add_argument("--no-cgi", action="store_true", help="leave out the Flyton CGI reference")
     parser.add_argument("--out", help="also write the report to this file")
+    parser.add_argument("--chart", help="write the chart (SVG) here (default: docs/performance.svg, "
+                                        "none with --quick)")
     args = parser.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     bad = [m for m in args.modes if m not in MODES]
@@ -1328,6 +1332,8 @@ def main(argv=None):
     if args.out:
         with open(args.out, "w") as handle:
             handle.write(text)
+    if args.chart or not args.quick:
+        chart.write(args.chart or ROOT / "docs" / "performance.svg", ctx.rows, f"machine: {machine()}")
     return 0
 
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,9 @@ def test_quick_run_prints_the_table(tmp_path):
     missing += [name for name in ("gunicorn", "flask") if importlib.util.find_spec(name) is None]
     if missing:
         pytest.fail(f"the benchmark needs {', '.join(missing)}: bash tests/run installs them")
-    out = tmp_path / "report.txt"
+    out, svg = tmp_path / "report.txt", tmp_path / "chart.svg"
     done = subprocess.run([sys.executable, str(RUN), "--quick", "--modes", "threaded", "--variant", VARIANT,
-                           "--out", str(out)],
+                           "--out", str(out), "--chart", str(svg)],
                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]
     text = out.read_text()
@@ -88,6 +89,15 @@ def test_quick_run_prints_the_table(tmp_path):
     assert len(verdicts) == 16, goals
     assert goals.count("inphms's Application under granian") == 6, goals
     assert "no growth over the last half: not measured (run with --memory)" in goals
+    # the chart (chart.py) is well-formed SVG and holds every figure of the table
+    groups = list(ElementTree.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}g"))
+    drawn = {tuple(g.get(f"data-{k}") for k in ("server", "endpoint", "conns", "rps", "p50", "p99"))
+             for g in groups}
+    for g in groups:
+        shown = [t.text for t in g.iter("{http://www.w3.org/2000/svg}text")]
+        assert g.get("data-rps") in shown and f"{g.get('data-p50')} / {g.get('data-p99')}" in shown, shown
+    assert drawn == {(r["server"], r["endpoint"], r["conns"], r["req/s"], r["p50 ms"], r["p99 ms"])
+                     for r in rows}, drawn
 
 
 @pytest.mark.parametrize("spec, message", [

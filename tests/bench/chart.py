@@ -144,13 +144,18 @@ def number(cell):
 
 
 def rows_of_report(report):
-    """run.py's rows (the figures the chart needs) from the markdown table of a report."""
-    lines = [x for x in report.splitlines() if x.startswith("|")]
-    if len(lines) < 3:
-        raise ValueError("no table in the report")
-    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    """run.py's rows (the figures the chart needs) from the report's table: the first
+    markdown table with the columns req/s, p50 ms and p99 ms."""
+    lines = report.splitlines()
+    start = next((i for i, x in enumerate(lines) if x.startswith("|")
+                  and {"req/s", "p50 ms", "p99 ms"} <= {c.strip() for c in x.split("|")}), None)
+    if start is None:
+        raise ValueError("no table of req/s, p50 ms and p99 ms in the report")
+    head = [c.strip() for c in lines[start].strip("|").split("|")]
     rows = []
-    for line in lines[2:]:
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
         cells = dict(zip(head, (c.strip() for c in line.strip("|").split("|"))))
         try:
             rows.append({"server": cells["server"], "endpoint": cells["endpoint"],

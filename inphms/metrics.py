@@ -38,7 +38,8 @@ from . import errors
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 RELOADS_ENV = "INPHMS_RELOADS"
 REFRESH = 1.0           # seconds between two refreshes of the read gauges
-# latency buckets, in seconds: a page or API call takes 1-20 ms on this server
+# latency buckets, in seconds: fine steps where pages and API calls usually
+# answer (a few milliseconds), coarse ones up to the slow and the stuck
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 

@@ -2,25 +2,25 @@
 
 Under gevent, a greenlet whose answer is not there yet gives the hub to
 the other greenlets and comes back only when the hub gets round to it.
-With the database on the same cores, that made the long p99 of evented
-prefork workers; waiting a little in the kernel instead lets it run
-MariaDB and the other workers meanwhile (docs/performance.md).  That pays
+With the database on the same cores, that gave evented prefork workers
+a long tail of slow requests; waiting a little in the kernel instead
+lets the machine run MariaDB and the other workers meanwhile.  That pays
 only while two things hold, and this module decides both:
 
 - the database runs on this machine (a Unix socket or a loopback
   address), so its work fills the wait;
 - most of its answers come quickly.  An answer that crosses a network,
-  or a slow statement, keeps the worker idle for nothing: with the
-  database a 0.8 ms round trip away, waiting cut two evented workers'
-  dashboard requests/s by more than half.
+  or a slow statement, keeps the worker idle for nothing.
+
+docs/performance.md ("Why some defaults are what they are") has the
+measurements behind both.
 """
 import ipaddress
 import socket
 
-# An answer is quick when it comes within this.  Under the benchmark's
-# load a local MariaDB answers in 10 us at the median and 250 us at p99;
-# one across a network takes 500 us and more, all of it idle for the
-# worker.
+# An answer is quick when it comes within this: above what a local
+# MariaDB takes for a page's statements under load, below one round trip
+# across a network, which would be all idle time for the worker.
 QUICK_ANSWER = 0.0005
 # Waiting pays while at least this share of the answers waited for are quick.
 MOSTLY = 0.5

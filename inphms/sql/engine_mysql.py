@@ -92,9 +92,9 @@ class Connection(pymysql.connections.Connection):
     result, and the OK of BEGIN, COMMIT and ROLLBACK.
 
     A buffered result is read by ``mysql_answer.Answer`` instead of
-    PyMySQL's own reader: the session lookup through a PyMySQL cursor cost
-    127-134 us of CPU with PyMySQL's reader and 107-108 us with ours (its
-    bare send and receive: 51-60 us); ``mysql_answer`` says how.
+    PyMySQL's own reader, which costs less CPU for the small results a
+    page reads (docs/performance.md has the figures); ``mysql_answer``
+    says how.
     """
     answer_wait = None      # the process's AnswerWait, if it waits
     database_nearby = False
@@ -170,8 +170,8 @@ class MysqlEngine:
             params["host"] = v["db_host"]
             params["port"] = int(v["db_port"])
         if v["db_host"].startswith("/") or v["db_host"] == "localhost" or loopback(v["db_host"]):
-            # PyMySQL would build a TLS context for every connection (about
-            # 50 ms of CPU) to try TLS; on this machine's loopback it buys nothing
+            # PyMySQL would build a TLS context for every new connection to
+            # try TLS, at a cost in CPU; on this machine's own socket it protects nothing
             params["ssl_disabled"] = True
         try:
             return Connection(**params)

@@ -21,6 +21,7 @@ import pymysql.converters
 from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..patch_gevent import original
+from . import mysql_ddl
 from .answer_wait import AnswerWait, loopback, on_this_machine
 from .errors import SqlError, Unavailable
 from .mysql_answer import Answer
@@ -292,5 +293,4 @@ class MysqlEngine:
         return {row[0] for row in cr.fetchall()}
 
     def create_statements(self, table):
-        from .mysql_ddl import create_statements
-        return create_statements(table)
+        return mysql_ddl.create_statements(table)

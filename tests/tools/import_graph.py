@@ -2,6 +2,7 @@
 
     python tests/tools/import_graph.py            modules in layers, then the problems
     python tests/tools/import_graph.py --dot      the same graph for graphviz (dot -Tsvg)
+    python tests/tools/import_graph.py --root DIR the package inphms/ under DIR instead
 
 It reads the source (nothing is imported) of every module of ``inphms/``
 except the addons shipped inside it (addon code is loaded by the runtime,
@@ -236,5 +237,12 @@ def dot(root=ROOT, out=sys.stdout):
     return 0
 
 
+def main(args):
+    root = ROOT
+    if "--root" in args:
+        root = args[args.index("--root") + 1]
+    return dot(root) if "--dot" in args else report(root)
+
+
 if __name__ == "__main__":
-    sys.exit(dot() if "--dot" in sys.argv[1:] else report())
+    sys.exit(main(sys.argv[1:]))

@@ -6,7 +6,7 @@ From that table we build the optparse parser, the ``--help`` text, the
 built-in defaults, then the ``[options]`` section of the config file, then the
 command line, each overriding the one before.
 
-``config`` is the process-wide instance (the seed's ``inphms.tools.config``);
+``config`` is the process-wide instance (as Odoo's ``odoo.tools.config``);
 ``config.parse_config(args)`` fills it.
 """
 import configparser
@@ -191,7 +191,7 @@ class configmanager:
         self.extra = None       # values of a command's own options
         self.parser = self._build_parser()
 
-    # mapping behaviour, as the seed's code uses it: config['http_port']
+    # mapping behaviour, as Odoo-style code uses it: config['http_port']
     def __getitem__(self, key):
         return self.options[key]
 

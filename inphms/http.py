@@ -2,7 +2,7 @@
 
 ``Application.__call__`` resets the thread's request state, applies the
 proxy headers when ``proxy_mode`` is on, wraps the environ in an
-``HTTPRequest`` (werkzeug's Request, with a sanitised environ for addon
+``WerkzeugRequest`` (werkzeug's Request, with a sanitised environ for addon
 code), makes a ``Request`` the current one of the thread (greenlet) until it
 is answered, and lets the dispatcher chosen for the path answer
 (``inphms.dispatchers``: page, api, static, root).  A malformed request
@@ -60,7 +60,7 @@ def current_lang():
     return config["lang"]
 
 
-class HTTPRequest:
+class WerkzeugRequest:
     """werkzeug's Request, limited in size, with an environ fit for addon code."""
 
     def __init__(self, environ):
@@ -167,7 +167,7 @@ class Application:
 
     def serve(self, environ, start_response):
         start_response = with_security_headers(start_response)
-        with HTTPRequest(environ) as httprequest:
+        with WerkzeugRequest(environ) as httprequest:
             dispatcher = Dispatcher.for_path(httprequest.path)
             if dispatcher is None:
                 return plain(404, "not found")(environ, start_response)

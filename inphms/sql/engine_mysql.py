@@ -24,7 +24,7 @@ from ..patch_gevent import original
 from . import mysql_ddl
 from .answer_wait import AnswerWait, loopback, on_this_machine
 from .errors import SqlError, Unavailable
-from .mysql_answer import Answer
+from .mysql_answer import PacketResult
 
 # Errors after which a connection is gone: gone away, lost, killed, shutting down.
 LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031}
@@ -81,7 +81,7 @@ def system_call(name):
     return original("select", name)
 
 
-class Connection(pymysql.connections.Connection):
+class MysqlConnection(pymysql.connections.Connection):
     """PyMySQL's connection, which may wait for an answer in the kernel before PyMySQL reads it.
 
     An evented prefork worker waits up to ``answer_wait.seconds`` without
@@ -92,7 +92,7 @@ class Connection(pymysql.connections.Connection):
     Both ways PyMySQL waits for an answer go through here: a statement's
     result, and the OK of BEGIN, COMMIT and ROLLBACK.
 
-    A buffered result is read by ``mysql_answer.Answer`` instead of
+    A buffered result is read by ``mysql_answer.PacketResult`` instead of
     PyMySQL's own reader: the session lookup through a PyMySQL cursor cost
     127-134 us of CPU with PyMySQL's reader and 107-108 us with ours (its
     bare send and receive: 51-60 us); ``mysql_answer`` says how.
@@ -111,7 +111,7 @@ class Connection(pymysql.connections.Connection):
             return super()._read_query_result(unbuffered)
         # as PyMySQL's own, with its reader swapped for ours
         self._result = None
-        result = Answer(self)
+        result = PacketResult(self)
         result.read()
         self._result = result
         if result.server_status is not None:
@@ -135,7 +135,7 @@ class Connection(pymysql.connections.Connection):
 
 def wait_for_answers(seconds):
     """This process's connections may wait up to ``seconds`` for each answer before yielding."""
-    Connection.answer_wait = AnswerWait(seconds) if seconds else None
+    MysqlConnection.answer_wait = AnswerWait(seconds) if seconds else None
 
 
 # PyMySQL's own: DECIMAL (and SUM()/AVG(), which MySQL gives as DECIMAL)
@@ -175,7 +175,7 @@ class MysqlEngine:
             # 50 ms of CPU) to try TLS; on this machine's loopback it buys nothing
             params["ssl_disabled"] = True
         try:
-            return Connection(**params)
+            return MysqlConnection(**params)
         except pymysql.err.OperationalError as exc:
             # refused, timed out, lost in the handshake, too many connections
             raise Unavailable(f"cannot connect to {self.target()}: {exc}",

@@ -89,12 +89,12 @@ def main(args=None):
     name, rest = split_command(args)
     try:
         if name == "server":
-            check_root_user()
             # the server's command line, parsed before any command module is
             # imported: the evented server needs gevent's patching first
             config.parse_config(rest, usage=SERVER_USAGE)
             if config["evented"]:
                 patch_gevent.patch()
+            check_root_user()
         load_commands()
         if name not in commands:
             print(f"{PROG}: error: unknown command {name!r} (see {PROG} --help)", file=sys.stderr)

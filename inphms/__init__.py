@@ -1,11 +1,11 @@
-"""inphms: a WSGI application server that runs Flyton web projects."""
-from . import patch_gevent
+"""inphms: a WSGI application server that runs Flyton web projects.
 
-# --evented: gevent must patch sockets and threads before anything imports them
-patch_gevent.early_patch()
-
-from . import release  # noqa: E402
-from .modules import tools_alias  # noqa: E402
+Nothing imported here may import ``socket`` or start a thread: the
+launcher applies gevent's patching after this package is imported (see
+``inphms.patch_gevent``).
+"""
+from . import release
+from .modules import tools_alias
 
 __version__ = release.version
 

@@ -6,10 +6,11 @@ From that table we build the optparse parser, the ``--help`` text, the
 built-in defaults, then the ``[options]`` section of the config file, then the
 command line, each overriding the one before.
 
-``config`` is the process-wide instance (the seed's ``inphms.tools.config``);
+``config`` is the process-wide instance (as Odoo's ``odoo.tools.config``);
 ``config.parse_config(args)`` fills it.
 """
 import configparser
+import ipaddress
 import optparse
 import os
 
@@ -190,7 +191,7 @@ class configmanager:
         self.extra = None       # values of a command's own options
         self.parser = self._build_parser()
 
-    # mapping behaviour, as the seed's code uses it: config['http_port']
+    # mapping behaviour, as Odoo-style code uses it: config['http_port']
     def __getitem__(self, key):
         return self.options[key]
 
@@ -292,8 +293,7 @@ class configmanager:
         for path in self.options["addons_path"]:
             if not os.path.isdir(path):
                 raise errors.ConfigError(f"option addons_path: {path} is not a folder")
-        from .metrics import check_allow
-        check_allow(self.options["metrics_allow"])
+        networks("metrics_allow", self.options["metrics_allow"])
         port = self.options["http_port"]
         if not 0 <= port <= 65535:
             raise errors.ConfigError(f"option http_port: {port} is not a TCP port")
@@ -328,14 +328,16 @@ def _abspath(path, base):
     return os.path.normpath(os.path.join(base, os.path.expanduser(path)))
 
 
-def early_addons_path(args):
-    """The value of --addons-path in ``args`` before the full parse (seed: handled early)."""
-    for index, arg in enumerate(args):
-        if arg.startswith("--addons-path="):
-            return arg.split("=", 1)[1]
-        if arg == "--addons-path" and index + 1 < len(args):
-            return args[index + 1]
-    return None
+def networks(name, entries):
+    """The IP networks of an option (addresses or networks); ConfigError for an entry that is none."""
+    nets = []
+    for entry in entries:
+        try:
+            nets.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise errors.ConfigError(f"option {name}: {entry!r} is not an address "
+                                     "or a network") from None
+    return nets
 
 
 config = configmanager()

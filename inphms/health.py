@@ -25,6 +25,8 @@ import re
 import threading
 import time
 
+from .sql import cursor
+
 _logger = logging.getLogger(__name__)
 
 CHECK_TTL = 1.0         # seconds a database look answers readiness
@@ -52,7 +54,6 @@ def draining():
 
 def database_state():
     """(ready, reason): the database answers, and a Galera node is synced and ready."""
-    from .sql import cursor
     with cursor() as cr:
         if cr.engine.name != "mysql":
             cr.execute("SELECT 1")

@@ -2,7 +2,7 @@
 
 ``Application.__call__`` resets the thread's request state, applies the
 proxy headers when ``proxy_mode`` is on, wraps the environ in an
-``HTTPRequest`` (werkzeug's Request, with a sanitised environ for addon
+``WerkzeugRequest`` (werkzeug's Request, with a sanitised environ for addon
 code), makes a ``Request`` the current one of the thread (greenlet) until it
 is answered, and lets the dispatcher chosen for the path answer
 (``inphms.dispatchers``: page, api, static, root).  A malformed request
@@ -23,14 +23,16 @@ import contextvars
 import functools
 import logging
 import threading
-from http import HTTPStatus
 
 import werkzeug.exceptions
 import werkzeug.wrappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import badrequest, metrics, request_limits
+from .answers import plain, with_security_headers
 from .config import config
+from .dispatchers import Dispatcher
+from .modules.registry import Registry
 from .sql.errors import Unavailable
 from .tools.func import lazy_property
 
@@ -45,17 +47,6 @@ KEPT_ENVIRON_KEYS = ("wsgi.url_scheme", "werkzeug.proxy_fix.orig")
 # thread attributes a previous request may have left behind
 THREAD_REQUEST_ATTRS = ("ses", "user_id", "url")
 
-# sent with every answer of the Application, unless the answer has its own
-SECURITY_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "frame-ancestors 'self'",
-}
-SECURITY_ITEMS = [(name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items()]
-STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
-
-
 def current_request():
     """The Request being served by this thread (or greenlet), or None."""
     return request_var.get()
@@ -69,7 +60,7 @@ def current_lang():
     return config["lang"]
 
 
-class HTTPRequest:
+class WerkzeugRequest:
     """werkzeug's Request, limited in size, with an environ fit for addon code."""
 
     def __init__(self, environ):
@@ -119,58 +110,6 @@ class Request:
         return self.dispatcher_class(self).dispatch()
 
 
-class Answer:
-    """An answer whose body is known: status, header list, bytes.
-
-    What the page and API dispatchers send; a werkzeug Response does the
-    same with several times the work (its header object, its iterator).
-    """
-
-    def __init__(self, body, status=200, content_type="text/html; charset=utf-8", headers=()):
-        if isinstance(body, str):
-            body = body.encode()
-        self.body = body
-        self.status_code = status
-        if status in (204, 304):     # no body, so no Content-Length (RFC 9110 8.6)
-            self.headers = list(headers)
-            return
-        self.headers = [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                        *headers]
-
-    def __call__(self, environ, start_response):
-        status = STATUS_LINES.get(self.status_code) or f"{self.status_code} UNKNOWN"
-        start_response(status, list(self.headers))
-        if environ["REQUEST_METHOD"] == "HEAD":
-            return []
-        return [self.body]
-
-
-NO_STORE = (("Cache-Control", "no-store"),)
-
-
-def secure(response):
-    """A werkzeug response (a redirect) that is never cached.
-
-    An ``Answer`` is made with ``NO_STORE`` instead; the security headers
-    come with every answer (``with_security_headers``).
-    """
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def with_security_headers(start_response):
-    """``start_response`` that adds the security headers the answer does not set itself."""
-    def start(status, headers, exc_info=None):
-        present = {name.lower() for name, _ in headers}
-        headers.extend(item for lower, item in SECURITY_ITEMS if lower not in present)
-        return start_response(status, headers, exc_info)
-    return start
-
-
-def plain(status, text):
-    return Answer(text + "\n", status, "text/plain; charset=utf-8", NO_STORE)
-
-
 def refuse(request, exc):
     """The 400 answer to a malformed request, in its dispatcher's form, logged in one line."""
     httprequest = request.httprequest
@@ -210,7 +149,6 @@ class Application:
     @lazy_property
     def registry(self):
         """The index of the addons' pages, APIs and static folders."""
-        from .modules.registry import Registry
         return Registry(self.addons)
 
     @lazy_property
@@ -222,13 +160,14 @@ class Application:
         reset_thread_state()
         serve = self.proxied if config["proxy_mode"] else self.serve
         if metrics.State.metrics is not None:
-            return metrics.observe(serve, environ, start_response)
+            dispatcher = Dispatcher.for_path(environ.get("PATH_INFO") or "/")
+            kind = dispatcher.routing_type if dispatcher is not None else "other"
+            return metrics.observe(serve, environ, start_response, kind)
         return serve(environ, start_response)
 
     def serve(self, environ, start_response):
-        from .dispatchers import Dispatcher
         start_response = with_security_headers(start_response)
-        with HTTPRequest(environ) as httprequest:
+        with WerkzeugRequest(environ) as httprequest:
             dispatcher = Dispatcher.for_path(httprequest.path)
             if dispatcher is None:
                 return plain(404, "not found")(environ, start_response)

@@ -34,6 +34,8 @@ import threading
 import time
 
 from . import errors
+from .config import networks
+from .sql.process import State as PoolState
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 RELOADS_ENV = "INPHMS_RELOADS"
@@ -41,18 +43,6 @@ REFRESH = 1.0           # seconds between two refreshes of the read gauges
 # latency buckets, in seconds: fine steps where pages and API calls usually
 # answer (a few milliseconds), coarse ones up to the slow and the stuck
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-
-def check_allow(entries):
-    """The networks of ``metrics_allow``; ConfigError for an entry that is none."""
-    nets = []
-    for entry in entries:
-        try:
-            nets.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise errors.ConfigError(f"option metrics_allow: {entry!r} is not an address "
-                                     "or a network") from None
-    return nets
 
 
 class State:
@@ -69,7 +59,7 @@ def setup(config, multiprocess=False):
     """Turn metrics on when ``metrics_enable`` is set; False when they stay off."""
     if not config["metrics_enable"]:
         return False
-    State.allow = check_allow(config["metrics_allow"])
+    State.allow = networks("metrics_allow", config["metrics_allow"])
     # not imported yet: its multiprocess mode is chosen by the environment at import
     if importlib.util.find_spec("prometheus_client") is None:
         raise errors.ConfigError("option metrics_enable needs prometheus_client: "
@@ -103,6 +93,8 @@ class Metrics:
 
     def __init__(self, multiprocess):
         # imported here: multiprocess mode is chosen by the environment at import
+        # lazy: an optional extra, and its multiprocess mode is read from the environment
+        # at import, which setup() sets first
         import prometheus_client as pc
         self.pc = pc
         self.registry = pc.CollectorRegistry(auto_describe=True)
@@ -147,7 +139,6 @@ class Metrics:
         child.observe(seconds)
 
     def refresh(self):
-        from .sql.process import State as PoolState
         self.refreshed = time.monotonic()
         self.threads.set(threading.active_count())
         pool = PoolState.pool
@@ -164,19 +155,16 @@ class Metrics:
         pc = self.pc
         self.refresh()
         if State.multiprocess:
-            from prometheus_client import multiprocess
+            from prometheus_client import multiprocess  # lazy: optional extra, see __init__
             registry = pc.CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
             return pc.generate_latest(registry), pc.CONTENT_TYPE_LATEST
         return pc.generate_latest(self.registry), pc.CONTENT_TYPE_LATEST
 
 
-def observe(serve, environ, start_response):
-    """Serve one request through ``serve``, counting it."""
-    from .dispatchers import Dispatcher
+def observe(serve, environ, start_response, kind):
+    """Serve one request through ``serve``, counting it under ``kind`` (its dispatcher's)."""
     m = State.metrics
-    dispatcher = Dispatcher.for_path(environ.get("PATH_INFO") or "/")
-    kind = dispatcher.routing_type if dispatcher is not None else "other"
     status = ["500"]
 
     def start(line, headers, exc_info=None):
@@ -203,5 +191,5 @@ def cron_run(job, status):
 def process_gone(pid):
     """A prefork child exited: its gauges no longer count."""
     if State.multiprocess and State.metrics is not None:
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # lazy: optional extra, see __init__
         multiprocess.mark_process_dead(pid)

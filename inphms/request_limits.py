@@ -21,6 +21,7 @@ import time
 import traceback
 
 from .config import config
+from .patch_gevent import original
 
 _logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def current_greenlet():
     """The running greenlet when gevent runs this process, else None."""
     if "gevent" not in sys.modules:
         return None
+    # lazy: greenlet comes with gevent, an optional extra, and is there when gevent runs
     import greenlet
     current = greenlet.getcurrent()
     return current if current.parent is not None else None
@@ -109,7 +111,6 @@ def start_watchdog():
 
 def start_thread(target):
     """A real OS thread, even under gevent: it must run while a greenlet hogs the CPU."""
-    from .patch_gevent import original
     start = original("_thread", "start_new_thread") if "gevent" in sys.modules else None
     if start is None:
         threading.Thread(target=target, name="inphms.request_limits", daemon=True).start()
@@ -118,7 +119,6 @@ def start_thread(target):
 
 
 def watch():
-    from .patch_gevent import original
     sleep = original("time", "sleep")
     while True:
         sleep(TICK)

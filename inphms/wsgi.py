@@ -5,9 +5,9 @@
     # Apache mod_wsgi: WSGIScriptAlias / /path/to/inphms/wsgi.py, with
     # SetEnv-like configuration of INPHMS_RC through the WSGI daemon's environment
 
-On import it reads the config file (``$INPHMS_RC``, else ./inphms.conf),
-sets up logging, loads the addons, creates missing tables and returns
-``inphms.http.root``.  It creates no first admin (there is no console to
+On import it reads the config file (``$INPHMS_RC``, else ./inphms.conf)
+and boots as the server does (``inphms.boot``: logging, addons, missing
+tables, the Application), then gives ``inphms.http.root``.  It creates no first admin (there is no console to
 show the password on): create users with ``python inphms-bin user add``.  Signals, reloads, limits and cron are the
 hosting server's business here: reload by restarting its workers, and run
 cron with ``python inphms-bin --no-http-enable`` beside it (or
@@ -15,9 +15,8 @@ cron with ``python inphms-bin --no-http-enable`` beside it (or
 """
 import logging
 
-from inphms import http, logsetup, printcapture, sql
+from inphms import boot, http, sql
 from inphms.config import config
-from inphms.modules import module
 
 _logger = logging.getLogger(__name__)
 
@@ -25,17 +24,17 @@ _logger = logging.getLogger(__name__)
 def load(args=()):
     """Configure the process and return the Application."""
     config.parse_config(list(args))
-    logsetup.init_logger(config)
-    addons = module.load_addons(config)
-    sql.init_database(config, addons)
-    from tools.sql import count_in_sql
-    if not count_in_sql({"table": "users"})[0]:
+    boot.boot(config, app=True)
+    if not users_exist():
         _logger.warning("no users yet: create one with python inphms-bin user add NAME --roles admin")
     sql.close_all()         # a forking server's workers open their own connections
-    printcapture.install()
-    http.root.setup(addons)
-    http.root.registry
     return http.root
+
+
+def users_exist():
+    with sql.cursor() as cr:
+        cr.execute("SELECT id FROM users LIMIT 1")
+        return cr.fetchone() is not None
 
 
 application = load()

@@ -12,12 +12,11 @@ when it failed or could not run, 2 for an unknown job.
 import optparse
 import sys
 
-from inphms import errors, logsetup, sql
+from inphms import boot, errors, sql
 from inphms.config import config
-from inphms.modules.module import load_addons
 from inphms.service import cron, cron_jobs, cron_table
 
-from .command import PROG, Command, check_db_user
+from .command import PROG, Command
 
 OPTIONS = [
     optparse.make_option("--force", action="store_true", default=False,
@@ -44,22 +43,18 @@ class Cron(Command):
     """Scheduled jobs of the configured database."""
     name = "cron"
     help = "scheduled jobs: list, run JOB [--force]"
+    usage = "%prog cron list | cron run JOB [--force] [options]"
+    options = OPTIONS
+    positional = True
 
     def run(self, args):
-        config.parse_config(args, usage="%prog cron list | cron run JOB [--force] [options]",
-                            extra=OPTIONS, positional=True)
         action, names = (config.args or [""])[0], config.args[1:]
         if (action, len(names)) not in (("list", 0), ("run", 1)):
             print(f"{PROG} cron: expected list or run JOB", file=sys.stderr)
             return errors.EXIT_USAGE
-        check_db_user()
         # The command runs in the foreground: its log goes to the terminal.
-        config["logfile"] = ""
-        if action == "list":
-            config["log_level"] = "warning"
-        logsetup.init_logger(config)
-        addons = load_addons(config)
-        sql.init_database(config, addons)
+        quiet = {"log_level": "warning"} if action == "list" else {}
+        addons = boot.boot(config, logfile="", **quiet)
         try:
             jobs = cron_jobs.discover(addons)
             cron_table.register(jobs)

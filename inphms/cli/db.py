@@ -11,14 +11,13 @@ change is left for the operator (SQLite cannot make it; see the notes).
 import optparse
 import sys
 
-from inphms import errors, logsetup, sql
+from inphms import boot, errors, sql
 from inphms.config import config
-from inphms.modules.module import load_addons
 from inphms.sql import diff
 from inphms.sql.init import read_tables
 from inphms.sql.shell import open_shell
 
-from .command import PROG, Command, check_db_user
+from .command import PROG, Command
 
 SUBCOMMANDS = ("init", "diff", "sql")
 OPTIONS = [
@@ -32,9 +31,11 @@ class Db(Command):
     name = "db"
     help = "database: init (missing tables), diff [--apply] (changed tables.sql), sql (SQL shell)"
 
+    usage = "%prog db init|diff [--apply]|sql [options]"
+    options = OPTIONS
+    positional = True
+
     def run(self, args):
-        config.parse_config(args, usage="%prog db init|diff [--apply]|sql [options]", extra=OPTIONS,
-                            positional=True)
         if len(config.args) != 1 or config.args[0] not in SUBCOMMANDS:
             given = " ".join(config.args) or "nothing"
             print(f"{PROG} db: expected init, diff or sql, got {given}", file=sys.stderr)
@@ -42,16 +43,15 @@ class Db(Command):
         if config.extra.apply and config.args[0] != "diff":
             print(f"{PROG} db: --apply goes with db diff only", file=sys.stderr)
             return errors.EXIT_USAGE
-        check_db_user()
         if config.args[0] == "sql":
+            boot.check_db_user(config)
             return open_shell(config)
         if config.args[0] == "diff":
             return self.diff(config.extra.apply)
         return self.init()
 
     def init(self):
-        logsetup.init_logger(config)
-        addons = load_addons(config)
+        addons = boot.boot(config, tables=False)
         try:
             created = sql.init_database(config, addons)
         finally:
@@ -61,10 +61,8 @@ class Db(Command):
         return 0
 
     def diff(self, apply):
-        logsetup.init_logger(config)
-        addons = load_addons(config)
+        addons = boot.boot(config, tables=False)
         try:
-            sql.configure(config)
             plans = diff.plan_database(read_tables(addons))
             for plan in plans:
                 print(f"-- table {plan.table.name} (addon {plan.addon.name})")

@@ -22,6 +22,8 @@ class Flyton(Command):
     name = "flyton"
     help = "check PATH: what a Flyton project needs changed to run under inphms"
 
+    parses_config = False       # its arguments are its own; it reads no config
+
     def run(self, args):
         if args[:1] in (["-h"], ["--help"]):
             print(USAGE)

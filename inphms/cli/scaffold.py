@@ -33,6 +33,8 @@ class Scaffold(Command):
     name = "scaffold"
     help = "write a working addon: scaffold NAME [DIR] (DIR defaults to ./addons)"
 
+    parses_config = False       # its arguments are its own; it reads no config
+
     def run(self, args):
         if "-h" in args or "--help" in args:
             print(f"usage: {PROG} scaffold NAME [DIR]\n\n{__doc__}")

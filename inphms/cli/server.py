@@ -1,23 +1,20 @@
-"""The `server` command (the default): parse config, check, report, serve."""
+"""The `server` command (the default): check, report, serve.
+
+Its command line was parsed by ``main()`` already (before any other import,
+for gevent's sake: see ``inphms.cli.command``).
+"""
 import csv
 import logging
 import os
-import sys
 
 import inphms
-from inphms import errors, logsetup, patch_gevent
+from inphms import boot, errors, patch_gevent
 from inphms.config import config
-from inphms.service import pidfile, server as service_server
+from inphms.service import pidfile, start
 
-from .command import Command, check_db_user
+from .command import Command
 
 _logger = logging.getLogger("inphms")
-
-
-def check_root_user():
-    """Running as root works, but is a bad idea for a server: warn."""
-    if os.name == "posix" and os.geteuid() == 0:
-        sys.stderr.write("Running as user 'root' is a security risk.\n")
 
 
 def check_modes():
@@ -43,16 +40,13 @@ class Server(Command):
     help = "run the server (default)"
 
     def run(self, args):
-        check_root_user()
-        config.parse_config(args)
-        logsetup.init_logger(config)
-        check_db_user()
+        boot.prepare(config)
         check_modes()
         report_configuration()
-        # Large imports of CSV data (as the seed raises the field limit).
+        # Large imports of CSV data (Flyton's CGI raises the field limit the same way).
         csv.field_size_limit(500 * 1024 * 1024)
         pidfile.write(config["pidfile"])
         try:
-            return service_server.start(stop=config["stop_after_init"])
+            return start.start(stop=config["stop_after_init"])
         finally:
             pidfile.remove(config["pidfile"])

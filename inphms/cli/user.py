@@ -14,11 +14,12 @@ import getpass
 import optparse
 import sys
 
-from inphms import errors, logsetup, sql
+from inphms import boot, errors, sql
 from inphms.config import config
-from inphms.modules.module import load_addons
+from inphms.tools.db_users import user_add, user_mfa_on, user_off, user_passwd, user_roles
+from inphms.tools.sql import sql_order
 
-from .command import PROG, Command, check_db_user
+from .command import PROG, Command
 
 NEEDS_NAME = ("add", "passwd", "off", "mfa")
 OPTIONS = [
@@ -45,39 +46,34 @@ class User(Command):
     name = "user"
     help = "users: add NAME [--roles a,b], passwd NAME, list, off NAME, mfa NAME"
 
+    usage = "%prog user add|passwd|list|off|mfa [NAME] [options]"
+    options = OPTIONS
+    positional = True
+
     def run(self, args):
-        config.parse_config(args, usage="%prog user add|passwd|list|off|mfa [NAME] [options]",
-                            extra=OPTIONS, positional=True)
         action, names = (config.args or [""])[0], config.args[1:]
         wanted = 1 if action in NEEDS_NAME else 0
         if action not in NEEDS_NAME + ("list",) or len(names) != wanted:
             print(f"{PROG} user: expected add|passwd|off|mfa NAME or list", file=sys.stderr)
             return errors.EXIT_USAGE
-        check_db_user()
-        config["log_level"] = "warning"
-        logsetup.init_logger(config)
-        sql.init_database(config, load_addons(config))
+        boot.boot(config, log_level="warning")
         try:
             return getattr(self, "do_" + action)(*names)
         finally:
             sql.close_all()
 
     def do_add(self, name):
-        from tools.db_users import user_add
         roles = [r.strip() for r in config.extra.roles.split(",") if r.strip()]
         t = user_add(name, read_password(), roles, config.extra.first, config.extra.last)
         return report(t, f"user {name} added (id {t.get('id')}, roles {','.join(roles) or '-'})")
 
     def do_passwd(self, name):
-        from tools.db_users import user_passwd
         return report(user_passwd(name, read_password()), f"password of {name} changed")
 
     def do_off(self, name):
-        from tools.db_users import user_off
         return report(user_off(name), f"user {name} is off (is_active 0), its sessions ended")
 
     def do_mfa(self, name):
-        from tools.db_users import user_mfa_on
         uri = user_mfa_on(name)
         if not uri:
             raise errors.StartupError(f"no user {name}")
@@ -86,8 +82,6 @@ class User(Command):
         return 0
 
     def do_list(self):
-        from tools.db_users import user_roles
-        from tools.sql import sql_order
         print(f"{'id':>6}  {'username':<20} {'active':<6} {'roles':<20} name")
         for w in sql_order({"table": "users", "id": "", "is_active": ""}):
             name = f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip()

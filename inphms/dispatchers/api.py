@@ -35,10 +35,11 @@ import logging
 import werkzeug.exceptions
 
 import inphms
-from inphms import badrequest, http, printcapture, sessions
+from inphms import answers, badrequest, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import API_RE
 from inphms.sql import OutcomeUnknown, Unavailable
+from inphms.tools.sql import add_to_data, kic_sql
 
 from .base import Dispatcher
 
@@ -59,7 +60,7 @@ class ApiDispatcher(Dispatcher):
     def dispatch(self):
         httprequest = self.request.httprequest
         if httprequest.method == "OPTIONS":
-            return self.cors(http.Answer(b"", 204, headers=http.NO_STORE))
+            return self.cors(answers.Answer(b"", 204, headers=answers.NO_STORE))
         meth = httprequest.args.get("meth", "")
         if not meth:
             return self.reply(400, meth, {"allow": 0, "msg": "missing meth"})
@@ -137,7 +138,7 @@ class ApiDispatcher(Dispatcher):
 
     def reply(self, status, meth, answer):
         body = answer_json(meth, answer)
-        return self.cors(http.Answer(body, status, "application/json", http.NO_STORE))
+        return self.cors(answers.Answer(body, status, "application/json", answers.NO_STORE))
 
     def cors(self, response):
         allowed = config["cors_origins"]
@@ -201,7 +202,6 @@ def end_stale_session(uses):
     """The URL's session (``info.uses``) of a tab without its storage is ended, as cgi.py does."""
     if not sessions.valid_token(uses):
         return
-    from tools.sql import add_to_data, kic_sql
     kic_sql("UPDATE ses SET is_active = 0 WHERE id = %s AND is_active = 1", (uses,))
     add_to_data("ses", uses, "why", "the tab lost its session storage (info.ses) but its URL named the session")
     _logger.info("session %s... ended: a call came with it in the URL (uses) but not in the tab's storage (ses)",

@@ -6,6 +6,8 @@ request's path with ``Dispatcher.for_path``.
 """
 import abc
 
+from inphms import answers
+
 dispatchers = {}
 
 
@@ -35,13 +37,11 @@ class Dispatcher(abc.ABC):
 
     def refuse(self, status, reason):
         """The answer to a request the client got wrong (4xx), ``reason`` in one line."""
-        from inphms import http
-        return http.plain(status, reason)
+        return answers.plain(status, reason)
 
     def unavailable(self, exc):
         """The answer when the database cannot serve the request now (``sql.Unavailable``)."""
-        from inphms import http
-        answer = http.plain(503, "the service is unavailable for now, try again later")
+        answer = answers.plain(503, "the service is unavailable for now, try again later")
         answer.headers.append(("Retry-After", str(exc.retry_after)))
         return answer
 

@@ -4,7 +4,7 @@ Plain text, never cached, no session, no database work on the request's
 own thread: liveness answers 200 whenever the process answers at all;
 readiness 200 ``ready`` or 503 ``not ready: <why>`` with ``Retry-After``.
 """
-from inphms import health, http
+from inphms import answers, health
 
 from .base import Dispatcher
 
@@ -18,9 +18,9 @@ class HealthDispatcher(Dispatcher):
 
     def dispatch(self):
         if self.request.httprequest.path == LIVE:
-            return http.plain(200, "live")
+            return answers.plain(200, "live")
         ready, reason = health.readiness()
         if ready:
-            return http.plain(200, f"ready: {reason}")
-        return http.Answer(f"not ready: {reason}\n", 503, "text/plain; charset=utf-8",
-                           http.NO_STORE + (("Retry-After", "5"),))
+            return answers.plain(200, f"ready: {reason}")
+        return answers.Answer(f"not ready: {reason}\n", 503, "text/plain; charset=utf-8",
+                           answers.NO_STORE + (("Retry-After", "5"),))

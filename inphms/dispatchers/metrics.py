@@ -3,7 +3,7 @@
 404 while ``metrics_enable`` is off (the path does not exist then), 403
 for a client outside ``metrics_allow``.
 """
-from inphms import http, metrics
+from inphms import answers, metrics
 
 from .base import Dispatcher
 
@@ -14,10 +14,10 @@ class MetricsDispatcher(Dispatcher):
 
     def dispatch(self):
         if not metrics.on():
-            return http.plain(404, "not found")
+            return answers.plain(404, "not found")
         address = self.request.httprequest.environ.get("REMOTE_ADDR")
         if not metrics.allowed(address):
-            return http.plain(403, "forbidden: this address may not read the metrics "
+            return answers.plain(403, "forbidden: this address may not read the metrics "
                               "(metrics_allow)")
         body, content_type = metrics.State.metrics.exposition()
-        return http.Answer(body, 200, content_type, http.NO_STORE)
+        return answers.Answer(body, 200, content_type, answers.NO_STORE)

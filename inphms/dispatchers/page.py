@@ -21,7 +21,7 @@ import traceback
 
 from werkzeug.utils import redirect
 
-from inphms import http, printcapture, sessions
+from inphms import answers, printcapture, sessions
 from inphms.config import config
 from inphms.modules.registry import NAME_RE
 from inphms.sql import Unavailable
@@ -89,12 +89,12 @@ class PageDispatcher(Dispatcher):
     def unavailable(self, exc):
         text = ("<p>The service is unavailable for now: the database cannot answer. "
                 f"Try again in {exc.retry_after} seconds.</p>")
-        headers = http.NO_STORE + (("Retry-After", str(exc.retry_after)),)
-        return http.Answer(standalone_page("Service unavailable", text), 503, headers=headers)
+        headers = answers.NO_STORE + (("Retry-After", str(exc.retry_after)),)
+        return answers.Answer(standalone_page("Service unavailable", text), 503, headers=headers)
 
     def serve(self, app, folder, rpage, code, params, ses, session):
         if session is None and not getattr(code.load(), "public", 0):
-            return http.secure(redirect(LOGIN_PAGE, 302))
+            return answers.secure(redirect(LOGIN_PAGE, 302))
         self.request.ses = ses
         self.request.session = session or {}
         data = dict(params, ses=ses, s=self.request.session, rpage=rpage, app=app)
@@ -145,7 +145,7 @@ def good_name(name):
 
 
 def page_response(body, status):
-    return http.Answer(body, status, headers=http.NO_STORE)
+    return answers.Answer(body, status, headers=answers.NO_STORE)
 
 
 def not_found_page():

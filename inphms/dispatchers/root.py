@@ -1,7 +1,7 @@
 """``/``: the way in is the login page."""
 from werkzeug.utils import redirect
 
-from inphms import http
+from inphms import answers
 
 from .base import Dispatcher
 
@@ -13,4 +13,4 @@ class RootDispatcher(Dispatcher):
     paths = ("/",)
 
     def dispatch(self):
-        return http.secure(redirect(LOGIN_PAGE, 302))
+        return answers.secure(redirect(LOGIN_PAGE, 302))

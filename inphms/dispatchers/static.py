@@ -26,7 +26,7 @@ import werkzeug.security
 import werkzeug.utils
 from werkzeug.utils import redirect
 
-from inphms import http
+from inphms import answers
 
 from .base import Dispatcher
 from .root import LOGIN_PAGE
@@ -50,12 +50,12 @@ class StaticDispatcher(Dispatcher):
             if found == "folder":
                 return redirect(httprequest.path + "/", 301)
             if found is None and httprequest.path.rstrip("/") == ENTER:
-                return http.secure(redirect(enter_target(httprequest), 302))
+                return answers.secure(redirect(enter_target(httprequest), 302))
             if found is None:
-                return http.plain(404, "not found")
+                return answers.plain(404, "not found")
             entry = cache.put(registry, httprequest.path, found)
             if entry is None:
-                return http.plain(404, "not found")     # gone since located
+                return answers.plain(404, "not found")     # gone since located
         if entry.body is None or "HTTP_RANGE" in environ:
             return werkzeug.utils.send_file(entry.path, environ, conditional=True,
                                             etag=entry.etag.strip('"'), max_age=None)

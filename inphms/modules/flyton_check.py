@@ -26,6 +26,8 @@ import builtins
 import importlib
 import os
 
+from inphms.sql import SqlError, build
+
 CGI_ENV = ("QUERY_STRING", "REQUEST_METHOD", "HTTP_COOKIE", "CONTENT_LENGTH", "CONTENT_TYPE",
            "REMOTE_ADDR", "HTTP_HOST")
 SQL_CALLS = ("find_in_sql", "count_in_sql", "insert_to_sql", "sql_order", "sql_next")
@@ -67,7 +69,6 @@ def exported(module):
 
 def text_where_taken():
     """True when this server's tools take a text where (a parser is there)."""
-    from inphms.sql import SqlError, build
     try:
         build.conditions(None, "is_active > 0")
     except SqlError as exc:

@@ -17,6 +17,8 @@ import logging
 import os
 import sys
 
+import inphms.tools
+
 _logger = logging.getLogger(__name__)
 
 ALIAS = "tools"
@@ -55,7 +57,6 @@ shadowed_seen = set()
 
 def note_shadowed(addon_name, tools_dir):
     """Log once per file each module of tools_dir that inphms's own tools.X shadows."""
-    import inphms.tools
     own = os.path.dirname(os.path.abspath(inphms.tools.__file__))
     try:
         names = sorted(os.listdir(tools_dir))

@@ -35,7 +35,9 @@ from inphms.httpserver.server import make_http_server, open_listen_socket
 
 from . import limits
 from .cron import CronRunner
-from .server import ThreadedServer, dump_stacks, force_exit
+from .gevent_server import GeventServer
+from .process import dump_stacks, force_exit
+from .server import ThreadedServer
 from .signals import HANDLED, SignalQueue, kept_from_new_threads
 
 _logger = logging.getLogger(__name__)
@@ -305,8 +307,8 @@ EVENTED_WORKER_ANSWER_WAIT = 0.001
 
 def evented_worker(app, listen_fd, master):
     """``--workers N --evented``: a gevent server per worker on the master's socket."""
+    # lazy: the MySQL driver is loaded only when it is used (as inphms.sql.engine does)
     from ..sql.engine_mysql import wait_for_answers
-    from .gevent_server import GeventServer
 
     wait_for_answers(EVENTED_WORKER_ANSWER_WAIT)
 

@@ -1,8 +1,7 @@
-"""ThreadedServer and start(): the life of the server process.
+"""ThreadedServer: the life of a server process that serves with threads.
 
-``start()`` loads the addons, builds the Application and runs the
-ThreadedServer.  ``ThreadedServer.run()`` serves HTTP in a thread while the
-main thread waits for signals and checks the memory limit:
+``ThreadedServer.run()`` serves HTTP in a thread while the main thread
+waits for signals and checks the memory limit:
 
 - SIGINT/SIGTERM: graceful stop (stop accepting, let requests in flight
   finish, exit 0); a second one during the stop exits at once.
@@ -11,22 +10,25 @@ main thread waits for signals and checks the memory limit:
   image through ``LISTEN_FDS``, so no connection is refused meanwhile.
 - SIGQUIT: every thread's stack goes to the log.
 - resident memory over ``limit_memory_soft``: a reload once no request runs.
+
+The evented server (``gevent_server``) and the prefork workers
+(``prefork``) are built on it; ``inphms.service.start`` chooses which one
+runs, and ``inphms.service.process`` has what they all do to the process
+(re-exec, stack dumps, forced exit).
 """
 import logging
 import os
 import signal
-import sys
 import threading
 import time
-import traceback
 
-from inphms import errors, health, http, metrics, printcapture, sql
+from inphms import errors, health, sql
 from inphms.config import config
-from inphms.modules import module
-from inphms.httpserver.server import SD_LISTEN_FDS_START, make_http_server
+from inphms.httpserver.server import make_http_server
 
-from . import limits, pidfile
+from . import limits
 from .cron import CronRunner
+from .process import dump_stacks, force_exit
 from .reloader import Reloader
 from .signals import SignalQueue, kept_from_new_threads
 
@@ -217,80 +219,3 @@ class ThreadedServer:
 
 # Functions called at every stop (graceful or phoenix): close pools, join crons.
 stop_hooks = [sql.close_all]
-
-
-def force_exit():
-    pidfile.remove(config["pidfile"])
-    logging.shutdown()
-    os._exit(errors.EXIT_FORCED)
-
-
-def dump_stacks():
-    frames = sys._current_frames()
-    parts = []
-    for thread in threading.enumerate():
-        frame = frames.get(thread.ident)
-        if frame is None:
-            continue
-        parts.append(f"# thread {thread.name} (id {thread.ident}, daemon {thread.daemon})\n"
-                     + "".join(traceback.format_stack(frame)))
-    _logger.info("SIGQUIT: stacks of %d threads\n%s", len(parts), "\n".join(parts))
-
-
-def reexec(handoff_fd):
-    """Replace this process image by a fresh one with the same arguments and pid."""
-    env = dict(os.environ)
-    env[metrics.RELOADS_ENV] = str(int(env.get(metrics.RELOADS_ENV, "0") or 0) + 1)
-    SignalQueue.block_for_exec()
-    logging.shutdown()      # before dup2: fd 3 may be the log file
-    if handoff_fd is not None:
-        if handoff_fd != SD_LISTEN_FDS_START:
-            os.dup2(handoff_fd, SD_LISTEN_FDS_START, inheritable=True)
-        os.set_inheritable(SD_LISTEN_FDS_START, True)
-        env["LISTEN_FDS"] = "1"
-        env["LISTEN_PID"] = str(os.getpid())
-    os.execve(sys.executable, list(sys.orig_argv), env)
-
-
-def create_first_admin():
-    """On an empty users table: user admin, its password printed once to the console."""
-    from tools.db_users import first_admin
-    password = first_admin()
-    if password:
-        print(f"First start: user 'admin' created with password {password}\n"
-              "It is shown only this once; change it with: python inphms-bin user passwd admin",
-              flush=True)
-
-
-def dev_reload_folders(addons):
-    if not {"reload", "all"} & set(config["dev_mode"]):
-        return []
-    return [addon.path for addon in addons]
-
-
-def make_server(addons):
-    """The server of the configured mode: prefork, evented or threaded."""
-    if config["workers"]:
-        from .prefork import PreforkServer, cron_worker_main
-        return PreforkServer(http.root, cron_main=lambda master: cron_worker_main(addons, master))
-    if config["evented"]:
-        from .gevent_server import GeventServer
-        return GeventServer(http.root, watch=dev_reload_folders(addons))
-    return ThreadedServer(http.root, watch=dev_reload_folders(addons))
-
-
-def start(stop=False):
-    """Load the addons, build the Application, serve; returns the exit code."""
-    addons = module.load_addons(config)
-    sql.init_database(config, addons)
-    create_first_admin()
-    printcapture.install()
-    http.root.setup(addons)
-    http.root.registry      # index the addons now, so overrides are logged at start-up
-    metrics.setup(config, multiprocess=bool(config["workers"]))
-    server = make_server(addons)
-    server.addons = addons
-    rc = server.run(stop)
-    if server.phoenix:
-        reexec(server.handoff_fd)
-    return rc

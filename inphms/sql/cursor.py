@@ -30,17 +30,16 @@ transaction.  A read that would be retried anyway goes first unchecked, and
 a statement that succeeds is all the check a connection needs.
 """
 import logging
-import threading
 
 from . import retry
 from .errors import OutcomeUnknown, SqlError, Unavailable
 from .process import get_pool
 from .row import make_rows
+from .thread_lease import local
 
 _logger = logging.getLogger(__name__)
 
 READ_WORDS = ("SELECT", "SHOW", "DESC", "DESCRIBE", "EXPLAIN")
-local = threading.local()
 
 
 def short(query, size=500):

@@ -27,9 +27,10 @@ def settings(config):
 
 def make_engine(values):
     if values["db_engine"] == "mysql":
+        # lazy: only the configured engine's driver is loaded
         from .engine_mysql import MysqlEngine
         return MysqlEngine(values)
     if values["db_engine"] == "sqlite":
-        from .engine_sqlite import SqliteEngine
+        from .engine_sqlite import SqliteEngine  # lazy: as above
         return SqliteEngine(values)
     raise SqlError(f"db_engine {values['db_engine']!r} is not one of sqlite, mysql")

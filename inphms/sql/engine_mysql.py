@@ -21,9 +21,10 @@ import pymysql.converters
 from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..patch_gevent import original
+from . import mysql_ddl
 from .answer_wait import AnswerWait, loopback, on_this_machine
 from .errors import SqlError, Unavailable
-from .mysql_answer import Answer
+from .mysql_answer import PacketResult
 
 # Errors after which a connection is gone: gone away, lost, killed, shutting down.
 LOST_CODES = {2006, 2013, 2055, 1053, 1927, 4031}
@@ -80,7 +81,7 @@ def system_call(name):
     return original("select", name)
 
 
-class Connection(pymysql.connections.Connection):
+class MysqlConnection(pymysql.connections.Connection):
     """PyMySQL's connection, which may wait for an answer in the kernel before PyMySQL reads it.
 
     An evented prefork worker waits up to ``answer_wait.seconds`` without
@@ -91,7 +92,7 @@ class Connection(pymysql.connections.Connection):
     Both ways PyMySQL waits for an answer go through here: a statement's
     result, and the OK of BEGIN, COMMIT and ROLLBACK.
 
-    A buffered result is read by ``mysql_answer.Answer`` instead of
+    A buffered result is read by ``mysql_answer.PacketResult`` instead of
     PyMySQL's own reader, which costs less CPU for the small results a
     page reads (docs/performance.md has the figures); ``mysql_answer``
     says how.
@@ -110,7 +111,7 @@ class Connection(pymysql.connections.Connection):
             return super()._read_query_result(unbuffered)
         # as PyMySQL's own, with its reader swapped for ours
         self._result = None
-        result = Answer(self)
+        result = PacketResult(self)
         result.read()
         self._result = result
         if result.server_status is not None:
@@ -134,7 +135,7 @@ class Connection(pymysql.connections.Connection):
 
 def wait_for_answers(seconds):
     """This process's connections may wait up to ``seconds`` for each answer before yielding."""
-    Connection.answer_wait = AnswerWait(seconds) if seconds else None
+    MysqlConnection.answer_wait = AnswerWait(seconds) if seconds else None
 
 
 # PyMySQL's own: DECIMAL (and SUM()/AVG(), which MySQL gives as DECIMAL)
@@ -174,7 +175,7 @@ class MysqlEngine:
             # try TLS, at a cost in CPU; on this machine's own socket it protects nothing
             params["ssl_disabled"] = True
         try:
-            return Connection(**params)
+            return MysqlConnection(**params)
         except pymysql.err.OperationalError as exc:
             # refused, timed out, lost in the handshake, too many connections
             raise Unavailable(f"cannot connect to {self.target()}: {exc}",
@@ -292,5 +293,4 @@ class MysqlEngine:
         return {row[0] for row in cr.fetchall()}
 
     def create_statements(self, table):
-        from .mysql_ddl import create_statements
-        return create_statements(table)
+        return mysql_ddl.create_statements(table)

@@ -19,6 +19,7 @@ import os
 import re
 import sqlite3
 
+from . import sqlite_ddl
 from .errors import SqlError
 
 NO_LIMIT = 86400        # busy timeout, seconds, when db_statement_timeout is 0
@@ -182,5 +183,4 @@ class SqliteEngine:
         return {row[0] for row in cr.fetchall()}
 
     def create_statements(self, table):
-        from .sqlite_ddl import create_statements
-        return create_statements(table)
+        return sqlite_ddl.create_statements(table)

@@ -5,7 +5,7 @@ socket's buffer, a packet object, and checks for OK, EOF and errors made
 through method calls. A session lookup (one row of three columns) is seven
 packets, and under a profiler reading them was about half of the lookup's
 time in Python (the rest: sending the statement, the cursor and the pool).
-``Answer`` reads the same bytes off the same buffer and fills PyMySQL's
+``PacketResult`` reads the same bytes off the same buffer and fills PyMySQL's
 result object, so cursors, errors and everything after the read behave as
 PyMySQL's own:
 
@@ -81,7 +81,7 @@ def set_read_timeout(conn):
     """The socket's timeout for reading, set only when it changes, as PyMySQL 1.2 does.
 
     PyMySQL 1.1 keeps no ``_current_timeout`` and sets it before every read;
-    here it is set once an answer (``Answer.read``).
+    here it is set once an answer (``PacketResult.read``).
     """
     current = getattr(conn, "_current_timeout", NOT_KEPT)
     if current == conn._read_timeout:
@@ -135,7 +135,7 @@ def is_eof(payload):
     return payload[0] == 0xFE and len(payload) < 9
 
 
-class Answer(MySQLResult):
+class PacketResult(MySQLResult):
     """PyMySQL's buffered result, read by ``read_payload`` and ``split_row``."""
 
     def read(self):

@@ -19,6 +19,7 @@ import random
 import time
 
 from .errors import SqlError
+from .thread_lease import local
 
 _logger = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ def attempts(call, what="a write", errors=(SqlError,), tried=0):
     a caller's transaction it runs once: the conflict rolled back the
     caller's work too, which only the caller can run again.
     """
-    from .cursor import local
     lease = getattr(local, "lease", None)
     if lease is not None and lease.in_tx:
         return call()

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import time
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -224,7 +225,6 @@ def user_mfa_on(u):
 
 def user_mfa_pre(id):
     """A one-time token for the MFA step of user id, valid pre_time seconds."""
-    import secrets
     pre = secrets.token_urlsafe(32)
     h = hashlib.sha256(pre.encode()).hexdigest()
     add_to_data("users", id, {"mfa_pre": h, "mfa_until": time.time() + pre_time, "mfa_fails": 0})
@@ -275,7 +275,6 @@ def first_admin():
     """On an empty users table: user admin with a random password; returns it, else ""."""
     if count_in_sql({"table": "users"})[0]:
         return ""
-    import secrets
     p = secrets.token_urlsafe(12)
     t = user_add("admin", p, ["admin"], "Admin", "")
     if not t["status"]:

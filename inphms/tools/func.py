@@ -1,4 +1,4 @@
-"""Small function helpers of the runtime (the seed's custom decorators)."""
+"""Small function helpers of the runtime (as Odoo's ``tools.func``)."""
 
 
 class lazy_property:

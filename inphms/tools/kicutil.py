@@ -15,7 +15,7 @@ The markup contract:
   as given, so page code can pass markup; wrap user-supplied text in esc().
 
 The page URL is /cgi-bin/p?app=start&r=309012&ses=..&rpage=..&k=v..., as in
-Flyton: `r` is kept for the future and is always the seed's number.
+Flyton: `r` is kept for the future and is always Flyton's number.
 A button runs kicgo() of /lib/kicdev.js (load it once with kicbutton0()).
 
 The `more={}` defaults are never changed by these functions, so sharing
@@ -50,7 +50,7 @@ kiccolors = {"red": "bg-danger", "green": "bg-success", "grey": "bg-secondary"}
 # kic_icon(): a word of the card's title -> its icon (Flyton's)
 kicicons = (("Insurance", "&#x1F6E1;"), ("Organizations", "&#x1F465;"), ("Occupation", "&#x1F4BC;"))
 
-# kic_date() format names (the seed's), else a strftime format
+# kic_date() format names (Flyton's), else a strftime format
 kicfmt = {
     "-": "%Y-%m-%d",
     "y0": "%Y",
@@ -173,7 +173,7 @@ def kicbutton(page, ses, title, cls="kicmenu", more={}, app="start"):
 def kicuse(use):
     """The element ids of more["use"], each URL-encoded, joined by commas.
 
-    `use` is "a,b", "a/b" (the seed's separator) or a list of ids.
+    `use` is "a,b", "a/b" (Flyton's separator) or a list of ids.
     Encoding keeps quotes and commas of odd ids out of the onclick code.
     """
     ids = use

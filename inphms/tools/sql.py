@@ -27,6 +27,7 @@ import json
 import logging
 import re
 
+from inphms.config import config as process_config
 from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, get_engine
 from inphms.sql import build, retry, textsql
 from inphms.sql.row import row_class
@@ -526,10 +527,9 @@ class FlyConfig:
              "database": "db_name"}
 
     def __getattr__(self, k):
-        from inphms.config import config
         k = self.names.get(k, k)
         try:
-            return config[k]
+            return process_config[k]
         except KeyError:
             raise AttributeError(k) from None
 

@@ -60,7 +60,7 @@ def test_httprequest_hides_server_internals():
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.input": None,
                "wsgi.url_scheme": "http", "werkzeug.socket": object(), "socket": 1,
                "SERVER_NAME": "x", "SERVER_PORT": "80"}
-    hr = http.HTTPRequest(environ)
+    hr = http.WerkzeugRequest(environ)
     assert set(hr.environ) == {"REQUEST_METHOD", "PATH_INFO", "wsgi.url_scheme",
                                "SERVER_NAME", "SERVER_PORT"}
     assert hr.method == "GET"           # the rest is werkzeug's Request

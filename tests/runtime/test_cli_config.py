@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from inphms import errors
-from inphms.config import OPTIONS, configmanager, early_addons_path
+from inphms.config import OPTIONS, configmanager
 from tests.support.server import BIN, ROOT
 
 DESIGN_OPTIONS = """http_interface http_port http_enable addons_path data_dir db_engine db_host
@@ -113,12 +113,6 @@ def test_save_writes_effective_options(tmp_path):
     cfg = configmanager()
     cfg.parse_config(["-c", str(conf)])
     assert cfg["http_port"] == 9100 and cfg["db_name"] == "saved"
-
-
-def test_addons_path_is_found_early():
-    assert early_addons_path(["db", "--addons-path", "/a,/b"]) == "/a,/b"
-    assert early_addons_path(["--addons-path=/c"]) == "/c"
-    assert early_addons_path(["--http-port", "1"]) is None
 
 
 def test_explicit_command_hooks_addons_path_before_running(tmp_path):

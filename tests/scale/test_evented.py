@@ -129,7 +129,7 @@ def test_the_pool_checks_a_connection_without_yielding_to_other_greenlets():
 
 def test_evented_workers_still_overlap_slow_statements(evented_workers):
     # An evented worker waits up to 1 ms for each database answer before it
-    # yields (inphms.sql.engine_mysql.Connection); a second's SLEEP must
+    # yields (inphms.sql.engine_mysql.MysqlConnection); a second's SLEEP must
     # still be waited for the gevent way, beside the others.
     answers, elapsed = slow_requests(evented_workers, 40)
     assert all(status == 200 and server["slept"] == 0 for status, server in answers), answers[:3]

@@ -1,7 +1,7 @@
 """inphms's reader of MariaDB answers (inphms.sql.mysql_answer) against PyMySQL's own.
 
 Every statement here runs twice: on an inphms connection, whose answers
-``Answer`` reads, and on a plain PyMySQL connection with the same settings,
+``PacketResult`` reads, and on a plain PyMySQL connection with the same settings,
 which reads them its own way; the two must give the same rows, types,
 descriptions and counts.
 """
@@ -65,8 +65,8 @@ def test_every_answer_reads_as_pymysql_reads_it(pair):
     ours, theirs = pair
     for statement in STATEMENTS:
         mine, want = run(ours, statement), run(theirs, statement)
-        assert type(ours._result) is mysql_answer.Answer
-        assert type(theirs._result) is not mysql_answer.Answer
+        assert type(ours._result) is mysql_answer.PacketResult
+        assert type(theirs._result) is not mysql_answer.PacketResult
         assert mine == want, statement[:80]
         for got_row, want_row in zip(mine[2][:3], want[2][:3]):
             assert [type(v) for v in got_row] == [type(v) for v in want_row], statement[:80]
@@ -167,7 +167,7 @@ def test_a_procedure_answer_with_more_results(pair):
     assert [tuple(r) for r in rows] == [(1,)]
     # the rest of the answer is read before the next statement goes out
     assert kic_sql("SELECT 3 AS c")[0]["c"] == 3
-    # each further result set is read by Answer too, as PyMySQL reads it
+    # each further result set is read by PacketResult too, as PyMySQL reads it
     answers = []
     for conn in pair:
         with conn.cursor() as cur:
@@ -176,7 +176,7 @@ def test_a_procedure_answer_with_more_results(pair):
             while cur.nextset():
                 sets.append((cur.description, cur.fetchall()))
         answers.append(sets)
-    assert type(pair[0]._result) is mysql_answer.Answer
+    assert type(pair[0]._result) is mysql_answer.PacketResult
     assert answers[0] == answers[1]
     assert [rows for _, rows in answers[0]][:2] == [((1,),), (("b",),)]
 

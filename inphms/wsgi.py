@@ -16,6 +16,7 @@ cron with ``python inphms-bin --no-http-enable`` beside it (or
 import logging
 
 from inphms import http, logsetup, printcapture, sql
+from inphms.auth import users
 from inphms.config import config
 from inphms.modules import module
 
@@ -28,8 +29,7 @@ def load(args=()):
     logsetup.init_logger(config)
     addons = module.load_addons(config)
     sql.init_database(config, addons)
-    from tools.sql import count_in_sql
-    if not count_in_sql({"table": "users"})[0]:
+    if not users.count():
         _logger.warning("no users yet: create one with python inphms-bin user add NAME --roles admin")
     sql.close_all()         # a forking server's workers open their own connections
     printcapture.install()

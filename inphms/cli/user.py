@@ -15,6 +15,8 @@ import optparse
 import sys
 
 from inphms import errors, logsetup, sql
+from inphms.auth import users
+from inphms.auth.roles import parse_roles
 from inphms.config import config
 from inphms.modules.module import load_addons
 
@@ -63,22 +65,18 @@ class User(Command):
             sql.close_all()
 
     def do_add(self, name):
-        from tools.db_users import user_add
         roles = [r.strip() for r in config.extra.roles.split(",") if r.strip()]
-        t = user_add(name, read_password(), roles, config.extra.first, config.extra.last)
+        t = users.add(name, read_password(), roles, config.extra.first, config.extra.last)
         return report(t, f"user {name} added (id {t.get('id')}, roles {','.join(roles) or '-'})")
 
     def do_passwd(self, name):
-        from tools.db_users import user_passwd
-        return report(user_passwd(name, read_password()), f"password of {name} changed")
+        return report(users.set_password(name, read_password()), f"password of {name} changed")
 
     def do_off(self, name):
-        from tools.db_users import user_off
-        return report(user_off(name), f"user {name} is off (is_active 0), its sessions ended")
+        return report(users.switch_off(name), f"user {name} is off (is_active 0), its sessions ended")
 
     def do_mfa(self, name):
-        from tools.db_users import user_mfa_on
-        uri = user_mfa_on(name)
+        uri = users.enrol_mfa(name)
         if not uri:
             raise errors.StartupError(f"no user {name}")
         print("Add this to the user's authenticator app (or show it as a QR code):")
@@ -86,13 +84,11 @@ class User(Command):
         return 0
 
     def do_list(self):
-        from tools.db_users import user_roles
-        from tools.sql import sql_order
         print(f"{'id':>6}  {'username':<20} {'active':<6} {'roles':<20} name")
-        for w in sql_order({"table": "users", "id": "", "is_active": ""}):
+        for w in users.every_user():
             name = f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip()
             print(f"{w['id']:>6}  {w['username']:<20} {w['is_active']:<6} "
-                  f"{','.join(user_roles(w)):<20} {name}")
+                  f"{','.join(parse_roles(w['Roles'])):<20} {name}")
         return 0
 
 

@@ -21,6 +21,7 @@ import time
 import traceback
 
 from inphms import errors, health, http, metrics, printcapture, sql
+from inphms.auth import users
 from inphms.config import config
 from inphms.modules import module
 from inphms.httpserver.server import SD_LISTEN_FDS_START, make_http_server
@@ -254,8 +255,7 @@ def reexec(handoff_fd):
 
 def create_first_admin():
     """On an empty users table: user admin, its password printed once to the console."""
-    from tools.db_users import first_admin
-    password = first_admin()
+    password = users.first_admin()
     if password:
         print(f"First start: user 'admin' created with password {password}\n"
               "It is shown only this once; change it with: python inphms-bin user passwd admin",

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from inphms import sessions
+from inphms.auth import sessions, tokens
 from inphms.sql import SqlError, build
 from tests.sql.conftest import blank, db  # noqa: F401  (fixtures: both engines)
 from tools import db_users
@@ -153,5 +153,5 @@ def test_a_name_with_a_trailing_newline_is_refused_before_any_statement(db, name
 def test_a_token_followed_by_a_newline_is_no_session(db):
     ses = user_ses(new_user("nl"))
     assert sessions.load(ses) is not None
-    assert not sessions.valid_token(ses + "\n")
+    assert not tokens.valid_session_token(ses + "\n")
     assert sessions.load(ses + "\n") is None

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from inphms import sessions, sql
+from inphms import sql
+from inphms.auth import sessions
 from inphms.config import config
 from tests.support.client import api, new_session, request
 from tests.support.db import query

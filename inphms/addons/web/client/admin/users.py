@@ -1,14 +1,15 @@
 # users.py - the users of the system (admin only)
+# who is admin is the runtime's rule (inphms.auth), never a tool an addon could shadow
 from tools.kicutil import *
 from tools.kiclang import *
-from tools.db_ses import *
 from tools.db_users import *
 from tools.sql import *
+from inphms.auth import sessions
 
 
 def users(data):
     ses = data["ses"]
-    if not is_ses_role(ses, "admin"):
+    if not sessions.has_role(ses, "admin"):
         return "no alw"
     h = f"""<div id=users>
         <h2 class=mb-3>{txt("Users")}</h2>

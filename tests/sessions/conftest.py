@@ -1,4 +1,8 @@
-"""A real server on a fresh SQLite database, with its first admin's password."""
+"""A real server on a fresh database, with its first admin's password.
+
+``site`` runs each test on SQLite and on MariaDB (a new database of the
+private server of tests/conftest.py).
+"""
 import os
 import re
 
@@ -28,8 +32,14 @@ def start_site(workdir, **options):
     return Site(server, match.group(1) if match else "")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    s = start_site(tmp_path_factory.mktemp("site"))
+@pytest.fixture(scope="module", params=["sqlite", "mysql"])
+def site(request, tmp_path_factory):
+    options, mariadb = {}, None
+    if request.param == "mysql":
+        mariadb = request.getfixturevalue("mariadb")
+        options = mariadb.options(mariadb.create_database())
+    s = start_site(tmp_path_factory.mktemp("site"), **options)
     yield s
     s.server.stop()
+    if mariadb is not None:
+        mariadb.drop_database(options["db_name"])

@@ -46,6 +46,14 @@ def test_the_stored_hash_is_not_a_password(db):
     assert user_login("hashy", "right-pw-1")["ok"] == 1
 
 
+def test_an_empty_sis_lets_no_password_in_and_each_try_is_a_failure(db):
+    w = new_user("nosis")
+    kic_sql("UPDATE users SET sis = %s WHERE id = %s", ("", w["id"]))
+    for password in ("", "x", None):
+        assert user_login("nosis", password)["ok"] == 0
+    assert len(get_data("users", w["id"])["fails"]) == 3
+
+
 def test_failures_older_than_the_window_do_not_count(db):
     w = new_user("oldfails")
     now = time.time()

@@ -66,3 +66,16 @@ def test_the_auth_tools_are_a_layer_over_inphms_auth():
         assert any(n.startswith("inphms.auth") for n in names), path.name
         # the rules' own libraries stay in inphms.auth
         assert not names & {"werkzeug.security", "hmac", "hashlib", "secrets", "base64"}, path.name
+
+
+# what only inphms.auth may write: the token's shape and making, password hashing, constant-time compares
+RULE_TEXTS = ("{84}", "token_urlsafe", "password_hash", "compare_digest")
+
+
+def test_each_rule_is_written_once_in_inphms_auth():
+    for path in files("."):
+        if path.is_relative_to(ROOT / "auth"):
+            continue
+        text = path.read_text()
+        for rule in RULE_TEXTS:
+            assert rule not in text, f"{path.relative_to(ROOT)} writes {rule!r}: it is inphms.auth's"

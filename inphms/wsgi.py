@@ -16,6 +16,7 @@ cron with ``python inphms-bin --no-http-enable`` beside it (or
 import logging
 
 from inphms import boot, http, sql
+from inphms.auth import users
 from inphms.config import config
 
 _logger = logging.getLogger(__name__)
@@ -25,16 +26,11 @@ def load(args=()):
     """Configure the process and return the Application."""
     config.parse_config(list(args))
     boot.boot(config, app=True)
-    if not users_exist():
+    if not users.count():
         _logger.warning("no users yet: create one with python inphms-bin user add NAME --roles admin")
     sql.close_all()         # a forking server's workers open their own connections
     return http.root
 
-
-def users_exist():
-    with sql.cursor() as cr:
-        cr.execute("SELECT id FROM users LIMIT 1")
-        return cr.fetchone() is not None
 
 
 application = load()

@@ -15,9 +15,9 @@ import optparse
 import sys
 
 from inphms import boot, errors, sql
+from inphms.auth import users
+from inphms.auth.roles import parse_roles
 from inphms.config import config
-from inphms.tools.db_users import user_add, user_mfa_on, user_off, user_passwd, user_roles
-from inphms.tools.sql import sql_order
 
 from .command import PROG, Command
 
@@ -64,17 +64,17 @@ class User(Command):
 
     def do_add(self, name):
         roles = [r.strip() for r in config.extra.roles.split(",") if r.strip()]
-        t = user_add(name, read_password(), roles, config.extra.first, config.extra.last)
+        t = users.add(name, read_password(), roles, config.extra.first, config.extra.last)
         return report(t, f"user {name} added (id {t.get('id')}, roles {','.join(roles) or '-'})")
 
     def do_passwd(self, name):
-        return report(user_passwd(name, read_password()), f"password of {name} changed")
+        return report(users.set_password(name, read_password()), f"password of {name} changed")
 
     def do_off(self, name):
-        return report(user_off(name), f"user {name} is off (is_active 0), its sessions ended")
+        return report(users.switch_off(name), f"user {name} is off (is_active 0), its sessions ended")
 
     def do_mfa(self, name):
-        uri = user_mfa_on(name)
+        uri = users.enrol_mfa(name)
         if not uri:
             raise errors.StartupError(f"no user {name}")
         print("Add this to the user's authenticator app (or show it as a QR code):")
@@ -83,10 +83,10 @@ class User(Command):
 
     def do_list(self):
         print(f"{'id':>6}  {'username':<20} {'active':<6} {'roles':<20} name")
-        for w in sql_order({"table": "users", "id": "", "is_active": ""}):
+        for w in users.every_user():
             name = f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip()
             print(f"{w['id']:>6}  {w['username']:<20} {w['is_active']:<6} "
-                  f"{','.join(user_roles(w)):<20} {name}")
+                  f"{','.join(parse_roles(w['Roles'])):<20} {name}")
         return 0
 
 

@@ -35,11 +35,11 @@ import logging
 import werkzeug.exceptions
 
 import inphms
-from inphms import answers, badrequest, printcapture, sessions
+from inphms import answers, badrequest, printcapture
+from inphms.auth import sessions, tokens
 from inphms.config import config
 from inphms.modules.registry import API_RE
 from inphms.sql import OutcomeUnknown, Unavailable
-from inphms.tools.sql import add_to_data, kic_sql
 
 from .base import Dispatcher
 
@@ -200,10 +200,9 @@ def printed_members(text):
 
 def end_stale_session(uses):
     """The URL's session (``info.uses``) of a tab without its storage is ended, as cgi.py does."""
-    if not sessions.valid_token(uses):
+    if not tokens.valid_session_token(uses):
         return
-    kic_sql("UPDATE ses SET is_active = 0 WHERE id = %s AND is_active = 1", (uses,))
-    add_to_data("ses", uses, "why", "the tab lost its session storage (info.ses) but its URL named the session")
+    sessions.end_live(uses, "the tab lost its session storage (info.ses) but its URL named the session")
     _logger.info("session %s... ended: a call came with it in the URL (uses) but not in the tab's storage (ses)",
                  uses[:8])
 

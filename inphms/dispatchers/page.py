@@ -21,7 +21,8 @@ import traceback
 
 from werkzeug.utils import redirect
 
-from inphms import answers, printcapture, sessions
+from inphms import answers, printcapture
+from inphms.auth import sessions
 from inphms.config import config
 from inphms.modules.registry import NAME_RE
 from inphms.sql import Unavailable

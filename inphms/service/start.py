@@ -7,8 +7,8 @@ the chosen server and, when it stopped for a reload, re-executes the
 process (``inphms.service.process.reexec``).
 """
 from inphms import boot, http, metrics
+from inphms.auth import users
 from inphms.config import config
-from inphms.tools.db_users import first_admin
 
 from .gevent_server import GeventServer
 from .prefork import PreforkServer, cron_worker_main
@@ -18,7 +18,7 @@ from .server import ThreadedServer
 
 def create_first_admin():
     """On an empty users table: user admin, its password printed once to the console."""
-    password = first_admin()
+    password = users.first_admin()
     if password:
         print(f"First start: user 'admin' created with password {password}\n"
               "It is shown only this once; change it with: python inphms-bin user passwd admin",

@@ -296,7 +296,7 @@ class Scope:
 def cursor(tx=False, pool="main"):
     """A Cursor on this thread's connection, borrowed from the pool when it has none.
 
-    ``pool="ses"``: from the small pool kept for session lookups (inphms.sessions).
+    ``pool="ses"``: from the small pool kept for session lookups (inphms.auth.sessions).
     """
     return Scope(tx, pool)
 

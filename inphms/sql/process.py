@@ -2,7 +2,7 @@
 
 Two pools share one engine: ``main`` (``db_maxconn`` connections) for all
 work, and ``ses`` (``db_session_conns``) for the session lookup that starts
-every request (``inphms.sessions``), so that slow statements holding every
+every request (``inphms.auth.sessions``), so that slow statements holding every
 main connection never make a page wait for its session.
 
 The pool is made from ``inphms.config.config`` (or the config given to

@@ -6,19 +6,19 @@
     if not is_ses_role(ses, "admin"):
         return "no alw"
 
-A session is a row of `ses` whose id is the token: 84 characters of
-[A-Za-z0-9_-] (secrets.token_urlsafe(63)).  A token of another shape is
-refused before any query.  Every write merges into the row's JSON data
-atomically (tools.sql's add_to_data), so two requests adding different keys
-both keep theirs.
+A session is a row of `ses` whose id is the token.  Its rules (the token's
+shape, ses_ttl, roles compared whole) are inphms.auth's: these functions
+give them Flyton's names and answers, and an addon's own copy of this file
+changes nothing the server applies.  Every write merges into the row's
+JSON data atomically (tools.sql's add_to_data), so two requests adding
+different keys both keep theirs.
 """
-import json
 import logging
-import secrets
 import urllib.parse
 
-from inphms import sessions
+from inphms.auth import sessions, tokens
 from tools.sql import *
+from tools.sql import no_row, write_failed, written
 
 __all__ = ["add2ses", "check_ses", "is_ses", "create_new_ses", "end_ses", "is_ses_role",
            "ses_user", "ses_list", "live_url"]
@@ -32,7 +32,7 @@ def add2ses(ses, obj):
     False when there is no such session, as Flyton's; else the answer of
     add_to_data ({"status": 1, ...}, or status 0 and err).
     """
-    if not sessions.valid_token(ses):
+    if not tokens.valid_session_token(ses):
         return False
     if not isinstance(obj, dict):
         return {"status": 0, "err": "add2ses needs a dict"}
@@ -54,51 +54,38 @@ is_ses = check_ses
 
 def create_new_ses(user_id, data={}):
     """A new active session of user_id; returns its token, or 0 when it could not be written (Flyton's)."""
-    ses = secrets.token_urlsafe(63)
-    d = json.dumps(dict(data or {}), ensure_ascii=False)
     try:
-        run_sql("INSERT INTO ses (id, user_id, is_active, data) VALUES (%s, %s, 1, %s)", (ses, user_id, d))
+        return sessions.create(user_id, data)
     except SqlError as e:
         log.warning("create_new_ses(%r): %s", user_id, e)
         return 0
-    return ses
 
 
 def end_ses(ses):
     """Log out: the session becomes is_active = 0 (nothing is deleted)."""
-    if not sessions.valid_token(ses):
+    if not tokens.valid_session_token(ses):
         return {"status": 0, "err": "bad session"}
-    return insert_to_sql({"table": "ses", "id": ses, "set": {"is_active": 0}})
+    try:
+        if not sessions.end(ses):
+            return no_row("ses", ses)
+    except SqlError as e:
+        return write_failed(e)
+    return written(ses)
 
 
 def ses_user(ses):
     """The users row (id, username, FirstName, LastName, Roles) of an active session, or False."""
-    if not sessions.valid_token(ses):
+    w = sessions.user_of(ses)
+    if w is None:
         return False
-    w = find_rows({"table": "ses s", "fld": "s.id", "val": ses,
-                     "what": "u.id,u.username,u.FirstName,u.LastName,u.Roles",
-                     "where": {"s.is_active": 1, "u.is_active": 1},
-                     "join": [{"jtab": "users u", "on": "s.user_id", "jon": "u.id"}]})
     return w
 
 
 def is_ses_role(ses, role):
     """1 when the user of the session has role in the Roles JSON list of users, else 0."""
-    w = ses_user(ses)
-    if not w:
+    if not sessions.has_role(ses, role):
         return 0
-    r = w["Roles"] or "[]"
-    if isinstance(r, str):
-        try:
-            r = json.loads(r)
-        except ValueError:
-            return 0
-    # a list of roles, each compared whole: in a string, "admin" is in "sysadmin"
-    if not isinstance(r, list):
-        return 0
-    if role in r:
-        return 1
-    return 0
+    return 1
 
 
 def ses_list(r):

@@ -1,4 +1,8 @@
-"""A real server on a fresh SQLite database, with its first admin's password."""
+"""A real server on a fresh database, with its first admin's password.
+
+``site`` runs each test on SQLite and on MariaDB (a new database of the
+private server of tests/conftest.py).
+"""
 import os
 import re
 
@@ -10,8 +14,9 @@ from tests.support.server import InphmsProcess
 class Site:
     """A running server and what the tests need to reach its database."""
 
-    def __init__(self, server, admin_password):
+    def __init__(self, server, admin_password, engine="sqlite"):
         self.server = server
+        self.engine = engine
         self.port = server.port
         self.config_path = server.config_path
         self.admin_password = admin_password
@@ -25,11 +30,22 @@ def start_site(workdir, **options):
     os.set_blocking(server.proc.stdout.fileno(), False)
     printed = (server.proc.stdout.read() or b"").decode()
     match = re.search(r"user 'admin' created with password (\S+)", printed)
-    return Site(server, match.group(1) if match else "")
+    return Site(server, match.group(1) if match else "", options.get("db_engine", "sqlite"))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    s = start_site(tmp_path_factory.mktemp("site"))
+def site_on(request, workdir, **options):
+    """start_site() on the engine of ``request.param``; stopped (and its database dropped) after."""
+    mariadb = None
+    if request.param == "mysql":
+        mariadb = request.getfixturevalue("mariadb")
+        options.update(mariadb.options(mariadb.create_database()))
+    s = start_site(workdir, **options)
     yield s
     s.server.stop()
+    if mariadb is not None:
+        mariadb.drop_database(options["db_name"])
+
+
+@pytest.fixture(scope="module", params=["sqlite", "mysql"])
+def site(request, tmp_path_factory):
+    yield from site_on(request, tmp_path_factory.mktemp("site"))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from inphms import sessions
+from inphms.auth import sessions, tokens
 from inphms.sql import SqlError, build
 from tests.sql.conftest import blank, db  # noqa: F401  (fixtures: both engines)
 from tools import db_users
@@ -44,6 +44,14 @@ def test_the_stored_hash_is_not_a_password(db):
     w = new_user("hashy")
     assert w["sis"] and user_login("hashy", w["sis"])["ok"] == 0
     assert user_login("hashy", "right-pw-1")["ok"] == 1
+
+
+def test_an_empty_sis_lets_no_password_in_and_each_try_is_a_failure(db):
+    w = new_user("nosis")
+    kic_sql("UPDATE users SET sis = %s WHERE id = %s", ("", w["id"]))
+    for password in ("", "x", None):
+        assert user_login("nosis", password)["ok"] == 0
+    assert len(get_data("users", w["id"])["fails"]) == 3
 
 
 def test_failures_older_than_the_window_do_not_count(db):
@@ -153,5 +161,5 @@ def test_a_name_with_a_trailing_newline_is_refused_before_any_statement(db, name
 def test_a_token_followed_by_a_newline_is_no_session(db):
     ses = user_ses(new_user("nl"))
     assert sessions.load(ses) is not None
-    assert not sessions.valid_token(ses + "\n")
+    assert not tokens.valid_session_token(ses + "\n")
     assert sessions.load(ses + "\n") is None

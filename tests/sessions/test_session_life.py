@@ -4,18 +4,17 @@ import json
 
 import pytest
 
-from inphms import sessions, sql
+from inphms import sql
+from inphms.auth import sessions
 from inphms.config import config
 from tests.support.client import api, new_session, request
 from tests.support.db import query
-from tests.sessions.conftest import start_site
+from tests.sessions.conftest import site_on
 
 
-@pytest.fixture(scope="module")
-def short_site(tmp_path_factory):
-    s = start_site(tmp_path_factory.mktemp("short"), ses_ttl=600)
-    yield s
-    s.server.stop()
+@pytest.fixture(scope="module", params=["sqlite", "mysql"])
+def short_site(request, tmp_path_factory):
+    yield from site_on(request, tmp_path_factory.mktemp("short"), ses_ttl=600)
 
 
 def updated(site, ses):
@@ -25,7 +24,12 @@ def updated(site, ses):
 
 
 def age(site, ses, seconds):
-    """Move the session's last use `seconds` into the past (SQLite's clock)."""
+    """Move the session's last use `seconds` into the past (by the database's clock)."""
+    if site.engine == "mysql":
+        query(site.config_path,
+              "UPDATE ses SET updated_at = CURRENT_TIMESTAMP - INTERVAL %s SECOND WHERE id = %s",
+              (seconds, ses))
+        return
     query(site.config_path,
           "UPDATE ses SET updated_at = datetime('now', %s) WHERE id = %s",
           (f"-{seconds} seconds", ses))

@@ -1,8 +1,8 @@
 # api_logout.py - end this session
 from tools.kicapi import *
-from tools.db_ses import *
+from inphms.auth import sessions
 
 
 def api_logout(data):
-    end_ses(data["ses"])
+    sessions.end(data["ses"])
     api_ok()

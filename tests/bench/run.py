@@ -1,4 +1,4 @@
-"""The benchmark: inphms beside Flask+gunicorn, bare hello-worlds and Flyton CGI.
+"""The benchmark: inphms beside Flask, granian, nginx, bare hello-worlds and Flyton CGI.
 
     python tests/bench/run.py [--quick] [--modes threaded,workers2,evented]
                               [--variant NAME=MODE:OPTIONS ...]
@@ -24,6 +24,10 @@ wrk, stops everything and prints one table:
   rows, same queries, byte-identical dashboard HTML (checked first);
 - the bare hello-world (hello.py) under the same gunicorn settings and under
   werkzeug's ThreadedWSGIServer, answering as many bytes as the static file;
+- granian (a Rust HTTP server) serving inphms's own Application
+  (``inphms.wsgi:application``) and the Flask reference, at each process count;
+- nginx serving the static file from the web addon's folder, with as many
+  worker processes: the ceiling for static files (static only);
 - Flyton as CGI: cgi/p.py under a private Apache (mpm_event + mod_cgid), or
   the standard-library runner of cgi/runner.py when Apache is missing.
 
@@ -598,6 +602,7 @@ def start_contenders(ctx):
         add_started(ctx, Contender(flask_label(workers), f"{workers}+m", s,
                                    {"dashboard": "dashboard", "api": "api"}))
     start_granian(ctx, workers_list)
+    start_nginx(ctx, workers_list)
     hello_env = dict(os.environ, HELLO_BYTES=str(ctx.static_size))
     for workers in workers_list:
         port = free_port()
@@ -636,6 +641,51 @@ def start_granian(ctx, workers_list):
                                     workdir=BENCH), port, env=env)
         add_started(ctx, Contender(granian_label("flask", workers), str(workers), s,
                                    {"dashboard": "dashboard", "api": "api"}))
+
+
+NGINX_CONF = """\
+worker_processes {workers};
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    types {{ application/javascript js; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /lib/ {{ root {client}; }}
+    }}
+}}
+"""
+
+
+def start_nginx(ctx, workers_list):
+    """nginx serving the same static file from the web addon's folder, at each process
+    count: the ceiling for static files (C, sendfile, no Python)."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    for workers in workers_list:
+        label = f"nginx {workers}w"
+        if nginx is None:
+            ctx.missing(label, str(workers), "apt-get install nginx")
+            continue
+        port = free_port()
+        tmp = os.path.join(ctx.tmp, f"nginx{workers}")
+        os.makedirs(tmp, exist_ok=True)
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as handle:
+            handle.write(NGINX_CONF.format(workers=workers, tmp=tmp, port=port,
+                                           client=ROOT / "inphms" / "addons" / "web" / "client"))
+        s = ctx.service(label, [nginx, "-c", conf, "-p", tmp], port)
+        add_started(ctx, Contender(label, str(workers), s, {"static": "static"}))
 
 
 def add_started(ctx, contender):

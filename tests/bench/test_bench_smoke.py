@@ -5,7 +5,7 @@ Not a timing test: no figure is compared with a bar.  It checks that every
 server of the run started, every endpoint answered as it must (run.py checks
 the reference's dashboard is byte for byte inphms's before measuring) and was
 measured, and that the report has its table, ratios and goal lines.  Needs
-wrk (Debian), gunicorn and flask (PyPI), MariaDB; Apache (apache2 and
+wrk and nginx (Debian), gunicorn and flask (PyPI), MariaDB; Apache (apache2 and
 python3-pymysql) for the CGI row, else run.py uses its standard-library runner
 (with both installed, as ``bash tests/run`` does, the row must come from Apache).
 """
@@ -30,7 +30,7 @@ EXPECTED = [
     ("inphms threaded1", "dashboard"), ("inphms threaded1", "api"), ("inphms threaded1", "static"),
     ("flask 1w x 8t", "dashboard"), ("flask 1w x 8t", "api"),
     ("hello gunicorn 1w x 8t", "hello"), ("hello werkzeug threaded", "hello"),
-    ("flyton cgi", "dashboard"),
+    ("nginx 1w", "static"), ("flyton cgi", "dashboard"),
 ]
 
 

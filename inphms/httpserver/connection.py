@@ -221,10 +221,7 @@ class Connection:
         self.idle_deadline = now + FIRST_REQUEST_WAIT
         self.answered = now             # when its last answer went out (or it connected)
         self.last_read = now
-        # the request pool's (inphms.httpserver.pool): when its request was
-        # queued for a thread, whether it counts a request in flight
-        self.queued = 0.0
-        self.in_flight = False
+        self.in_flight = False          # whether it counts a request in flight (server.busy)
         # Threaded, the socket is blocking with kernel timeouts (see
         # server.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.

@@ -17,6 +17,15 @@ more of the CPU goes to switching.  So ``RequestPool`` has:
   query, a call to another site) lends its turn: one more thread, up to
   ``max_threads`` in all (what ``limit_memory_hard`` can hold, see
   ``thread_cap``); a thread that failed to start is never counted.
+- quick requests ahead of slow ones.  The pool remembers the routes (path
+  and API method or page, ``route_of``) that ran past ``slow`` recently
+  (``SLOW_ROUTES`` of them, for ``SLOW_ROUTE_MEMORY`` s).  A waiting
+  request of a route not marked slow is taken before any of a slow route,
+  and slow routes never take the last ``RESERVE_THREADS`` threads of the
+  cap: when slow requests have lent every thread they may, that reserve
+  starts and serves only the others.  So a hundred API calls waiting on a
+  starved database hold up neither the pages nor the quick calls behind
+  them, and the reserve costs nothing until the cap is reached.
 
 Every tick the poller also keeps the time limits: a connection past its
 stage's deadline (``Connection.deadline``: first request, idle, head, body
@@ -28,6 +37,7 @@ request is in the ready queue is never closed unanswered: past
 """
 import collections
 import logging
+import re
 import resource
 import selectors
 import socket
@@ -44,6 +54,28 @@ QUEUE_WAIT = 30.0       # seconds a whole request may wait for a thread before a
 RETRY_AFTER = 5         # seconds a 503 asks the client to wait
 LEND_MAX = 64           # threads slow requests may add, at most
 SHED_HEAD_AGE = 1.0     # a head arriving for longer than this may be shed at the fd limit
+RESERVE_THREADS = 4     # threads of the cap slow routes never take (quick requests only)
+SLOW_ROUTES = 256       # slow routes remembered, at most (the oldest mark goes first)
+SLOW_ROUTE_MEMORY = 60.0    # seconds a route stays marked slow after it last ran slow
+ROUTE_MAX = 200         # bytes of a route kept (a longer one is cut)
+
+ROUTE_NAME = re.compile(rb"(?:^|&)(?:meth|app)=([^&]*)")
+
+
+def route_of(message):
+    """The route a request takes: its path and its API method or page (``meth``, ``app``).
+
+    Flyton serves every API from one path (``/cgi-bin/api?meth=api_x``) and
+    every page from another (``?app=name``): the path alone would take all
+    of them for one route.
+    """
+    if message is None or message.error:
+        return b""
+    path, _, query = message.url.partition(b"?")
+    found = ROUTE_NAME.search(query) if query else None
+    if found:
+        path += b"?" + found.group(1)
+    return path[:ROUTE_MAX]
 
 
 def thread_cap(size, limit_memory_hard):
@@ -83,21 +115,39 @@ class RequestPool:
         self.lock = threading.Condition()
         self.waiting = {}       # fd -> Connection, in the selector (the poller's only)
         self.back = []          # connections handed to the poller by other threads
-        self.ready = collections.deque()    # servable connections, oldest first
-        self.running = {}       # thread ident -> monotonic start of its request
+        # servable connections, oldest first, as (monotonic time queued,
+        # connection, route): quick routes and slow ones (see quick_first)
+        self.ready = collections.deque()
+        self.ready_slow = collections.deque()
+        self.running = {}       # thread ident -> (monotonic start, route) of its request
+        self.slow_routes = {}   # route -> monotonic time it last ran past slow, oldest first
         self.threads = 0
         self.shed_wanted = False
         self.stopped = False
         self.start_failed_logged = False
 
     @property
+    def reserve(self):
+        """Threads of the cap kept for quick routes (none when the cap lends few)."""
+        return min(RESERVE_THREADS, (self.max_threads - self.size) // 2)
+
+    @property
     def limit(self):
-        """Threads the pool may have now: size, one more per request past slow, up to the cap."""
+        """Requests of slow routes that may run now: size, one more per request past
+        slow, up to the cap less the reserve."""
         if not self.slow:
             return self.size
         since = time.monotonic() - self.slow
-        lent = sum(1 for start in self.running.values() if start <= since)
-        return min(self.max_threads, self.size + lent)
+        lent = sum(1 for start, _ in self.running.values() if start <= since)
+        return min(self.max_threads - self.reserve, self.size + lent)
+
+    @property
+    def wanted(self):
+        """Threads the pool may have now: ``limit``, and the reserve once it is the cap."""
+        limit = self.limit
+        if self.slow and limit >= self.max_threads - self.reserve > self.size:
+            return self.max_threads
+        return limit
 
     def start(self):
         for _ in range(self.size):
@@ -168,12 +218,58 @@ class RequestPool:
         conn.count_in_flight(flight)
 
     def queue(self, conn):
-        """``conn``'s request is servable: to the end of the ready queue."""
+        """``conn``'s request is servable: to the end of the ready queue of its kind."""
         self.in_flight(conn, True)
-        conn.queued = time.monotonic()
+        route = route_of(conn.message) if self.slow else b""
+        entry = (time.monotonic(), conn, route)
         with self.lock:
-            self.ready.append(conn)
+            (self.ready_slow if self.is_slow(route) else self.ready).append(entry)
             self.lock.notify()
+
+    # -- slow routes ---------------------------------------------------------------
+    def is_slow(self, route):
+        """True when ``route`` ran past slow in the last SLOW_ROUTE_MEMORY s (lock held)."""
+        marked = self.slow_routes.get(route) if route else None
+        if marked is None:
+            return False
+        if time.monotonic() - marked > SLOW_ROUTE_MEMORY:
+            del self.slow_routes[route]
+            return False
+        return True
+
+    def mark(self, route, slow):
+        """``route`` ran past slow (or did not, which clears its mark); lock held."""
+        if not route:
+            return
+        routes = self.slow_routes
+        routes.pop(route, None)
+        if not slow:
+            return
+        routes[route] = time.monotonic()        # the newest, at the end
+        if len(routes) > SLOW_ROUTES:
+            del routes[next(iter(routes))]
+
+    def next_request(self):
+        """The request a free thread serves next, or None (lock held).
+
+        Quick routes first, in arrival order; one queued before its route was
+        marked slow moves to the slow queue, ahead of those queued since.  A
+        slow route's request runs only while fewer than ``limit`` requests
+        run: the threads above it are the reserve.
+        """
+        ready = self.ready
+        moved = []
+        while ready:
+            entry = ready.popleft()
+            if not self.is_slow(entry[2]):
+                self.ready_slow.extendleft(reversed(moved))
+                return entry
+            moved.append(entry)
+        slow = self.ready_slow
+        slow.extendleft(reversed(moved))
+        if slow and len(self.running) < self.limit:
+            return slow.popleft()
+        return None
 
     # -- the poller -------------------------------------------------------------
     def poller(self):
@@ -253,22 +349,23 @@ class RequestPool:
         threading.current_thread().name = f"inphms.http.request.{me}"
         while not self.stopped:
             with self.lock:
-                if not self.ready:
-                    if self.threads > self.limit:
+                entry = self.next_request()
+                if entry is None:
+                    if self.threads > self.wanted:
                         self.threads -= 1       # a lent turn is back
                         return
                     self.lock.wait(THREAD_POLL)
                     continue
-                conn = self.ready.popleft()
             try:
-                self.serve(me, conn)
+                self.serve(me, entry[1], entry[2])
             except Exception:
                 _logger.exception("error in a request thread")
 
-    def serve(self, me, conn):
+    def serve(self, me, conn, route=b""):
         """Serve ``conn``'s oldest request; then it goes back to the poller, or closes."""
+        started = time.monotonic()
         with self.lock:
-            self.running[me] = time.monotonic()
+            self.running[me] = (started, route)
         try:
             keep = conn.handle_message()
         except (ClientGone, socket.timeout, ConnectionError):
@@ -282,6 +379,8 @@ class RequestPool:
         finally:
             with self.lock:
                 del self.running[me]
+                if self.slow:
+                    self.mark(route, time.monotonic() - started >= self.slow)
         self.in_flight(conn, False)
         if not keep:
             self.close(conn)
@@ -370,8 +469,9 @@ class RequestPool:
         limit = time.monotonic() - QUEUE_WAIT
         overdue = []
         with self.lock:
-            while self.ready and self.ready[0].queued <= limit:
-                overdue.append(self.ready.popleft())
+            for ready in (self.ready, self.ready_slow):
+                while ready and ready[0][0] <= limit:
+                    overdue.append(ready.popleft()[1])
         for conn in overdue:
             try:
                 conn.refuse(http11.HTTPError(503, "Service Unavailable: every request thread "
@@ -381,9 +481,16 @@ class RequestPool:
             self.close(conn)
 
     def lend_slow_turns(self):
-        """Each request running longer than ``slow`` lends its turn: one more thread."""
+        """Each request running longer than ``slow`` lends its turn: one more thread;
+        its route is marked slow at once, so that what waits behind it goes first."""
+        since = time.monotonic() - self.slow
         with self.lock:
-            missing = self.limit - self.threads
+            for start, route in list(self.running.values()):
+                if start <= since and route not in self.slow_routes:
+                    self.mark(route, True)
+            missing = self.wanted - self.threads
+            if self.ready_slow:
+                self.lock.notify(len(self.ready_slow))  # idle threads may take them now
         for _ in range(missing):
             if not self.start_thread():
                 break

@@ -37,6 +37,7 @@ request is in the ready queue is never closed unanswered: past
 """
 import collections
 import logging
+import queue
 import re
 import resource
 import selectors
@@ -112,7 +113,10 @@ class RequestPool:
         self.wake_out.setblocking(False)
         self.selector.register(self.wake_in, selectors.EVENT_READ)
         self.direct = isinstance(self.selector, getattr(selectors, "EpollSelector", ()))
-        self.lock = threading.Condition()
+        self.lock = threading.Lock()    # the queues, the counts, the running requests
+        # a wake-up per queued request for the idle threads: a C queue's get()
+        # waits in one lock; a Condition builds a lock per wait in Python
+        self.wakeups = queue.SimpleQueue()
         self.waiting = {}       # fd -> Connection, in the selector (the poller's only)
         self.back = []          # connections handed to the poller by other threads
         # servable connections, oldest first, as (monotonic time queued,
@@ -157,8 +161,8 @@ class RequestPool:
     def stop(self):
         self.stopped = True
         self.wake()
-        with self.lock:
-            self.lock.notify_all()
+        for _ in range(self.threads):
+            self.wakeups.put(None)
 
     def start_thread(self):
         """One more request thread; False (and not counted) when it could not start."""
@@ -224,7 +228,7 @@ class RequestPool:
         entry = (time.monotonic(), conn, route)
         with self.lock:
             (self.ready_slow if self.is_slow(route) else self.ready).append(entry)
-            self.lock.notify()
+        self.wakeups.put(None)
 
     # -- slow routes ---------------------------------------------------------------
     def is_slow(self, route):
@@ -350,12 +354,17 @@ class RequestPool:
         while not self.stopped:
             with self.lock:
                 entry = self.next_request()
-                if entry is None:
-                    if self.threads > self.wanted:
-                        self.threads -= 1       # a lent turn is back
-                        return
-                    self.lock.wait(THREAD_POLL)
-                    continue
+                if entry is None and self.threads > self.size and self.threads > self.wanted:
+                    self.threads -= 1           # a lent turn is back
+                    return
+            if entry is None:
+                # a wake-up may be for a request another thread took meanwhile:
+                # then this one just looks again
+                try:
+                    self.wakeups.get(timeout=THREAD_POLL)
+                except queue.Empty:
+                    pass
+                continue
             try:
                 self.serve(me, entry[1], entry[2])
             except Exception:
@@ -489,8 +498,9 @@ class RequestPool:
                 if start <= since and route not in self.slow_routes:
                     self.mark(route, True)
             missing = self.wanted - self.threads
-            if self.ready_slow:
-                self.lock.notify(len(self.ready_slow))  # idle threads may take them now
+            waiting_slow = len(self.ready_slow)
+        for _ in range(waiting_slow):
+            self.wakeups.put(None)      # idle threads may take them now
         for _ in range(missing):
             if not self.start_thread():
                 break

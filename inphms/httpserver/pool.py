@@ -17,10 +17,12 @@ more of the CPU goes to switching.  So ``RequestPool`` has:
   query, a call to another site) lends its turn: one more thread, up to
   ``max_threads`` in all (what ``limit_memory_hard`` can hold, see
   ``thread_cap``); a thread that failed to start is never counted.
-- quick requests ahead of slow ones.  The pool remembers the routes (path
-  and API method or page, ``route_of``) that ran past ``slow`` recently
-  (``SLOW_ROUTES`` of them, for ``SLOW_ROUTE_MEMORY`` s).  A waiting
-  request of a route not marked slow is taken before any of a slow route,
+- quick requests ahead of slow ones.  The pool remembers how long the
+  requests of each route (path and API method or page, ``route_of``) took
+  recently, on average (``SLOW_ROUTES`` routes, for ``SLOW_ROUTE_MEMORY``
+  s); a route averaging ``slow`` or more, or whose first request is still
+  running past it, is slow.  A waiting request of a route that is not slow
+  is taken before any of a slow route,
   and slow routes never take the last ``RESERVE_THREADS`` threads of the
   cap: when slow requests have lent every thread they may, that reserve
   starts and serves only the others.  So a hundred API calls waiting on a
@@ -40,6 +42,7 @@ import logging
 import queue
 import re
 import resource
+import select
 import selectors
 import socket
 import threading
@@ -56,8 +59,9 @@ RETRY_AFTER = 5         # seconds a 503 asks the client to wait
 LEND_MAX = 64           # threads slow requests may add, at most
 SHED_HEAD_AGE = 1.0     # a head arriving for longer than this may be shed at the fd limit
 RESERVE_THREADS = 4     # threads of the cap slow routes never take (quick requests only)
-SLOW_ROUTES = 256       # slow routes remembered, at most (the oldest mark goes first)
-SLOW_ROUTE_MEMORY = 60.0    # seconds a route stays marked slow after it last ran slow
+SLOW_ROUTES = 256       # routes whose durations are remembered, at most (the oldest goes first)
+SLOW_ROUTE_MEMORY = 60.0    # seconds a route's durations are remembered after its last request
+ROUTE_WEIGHT = 0.25     # weight of a route's newest request in its average duration
 ROUTE_MAX = 200         # bytes of a route kept (a longer one is cut)
 
 ROUTE_NAME = re.compile(rb"(?:^|&)(?:meth|app)=([^&]*)")
@@ -99,6 +103,82 @@ def thread_cap(size, limit_memory_hard):
     return size + lend
 
 
+class OneShotEpoll:
+    """The poller's set on Linux: epoll, each connection armed for one event at a time.
+
+    A connection goes back to the set after every answer and leaves it when
+    its next request is whole: with ``EPOLLONESHOT`` that is one system call
+    per request (re-arming it) instead of an add and a delete, and none of
+    ``selectors``' bookkeeping.  An event disarms the connection, so the
+    poller never hears of one a thread is serving.  Any thread may arm one
+    while the poller waits (the kernel's set is safe to change meanwhile).
+    """
+
+    ARMED = select.EPOLLIN | select.EPOLLONESHOT if hasattr(select, "epoll") else 0
+
+    def __init__(self, wake_fd):
+        self.epoll = select.epoll()
+        self.wake_fd = wake_fd
+        self.epoll.register(wake_fd, select.EPOLLIN)
+
+    def watch(self, fd):
+        """Wait for ``fd``'s next bytes (a new connection, or one back after its answer)."""
+        try:
+            self.epoll.modify(fd, self.ARMED)
+        except FileNotFoundError:       # new to the set (a closed fd leaves it by itself)
+            self.epoll.register(fd, self.ARMED)
+
+    def rewatch(self, fd):
+        """After an event: go on waiting for ``fd``'s bytes."""
+        self.epoll.modify(fd, self.ARMED)
+
+    def taken(self, fd):
+        """After an event: ``fd`` is served now (its event disarmed it already)."""
+
+    def unwatch(self, fd):
+        """Stop waiting for an armed ``fd`` (it is served or closed without an event).
+
+        Removed, not disarmed: epoll reports a hang-up even for a disarmed
+        fd with no events asked, again and again while a thread serves it.
+        """
+        try:
+            self.epoll.unregister(fd)
+        except OSError:
+            pass
+
+    def wait(self, timeout):
+        return [fd for fd, _ in self.epoll.poll(timeout)]
+
+
+class SelectorSet:
+    """The poller's set elsewhere: ``selectors`` (kqueue, poll, select), level-triggered.
+
+    Those read their set only when a wait begins, so only the poller
+    changes it (``RequestPool.give_back`` wakes it to).
+    """
+
+    def __init__(self, wake_fd):
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(wake_fd, selectors.EVENT_READ)
+
+    def watch(self, fd):
+        self.selector.register(fd, selectors.EVENT_READ)
+
+    def rewatch(self, fd):
+        """Still registered: nothing to do."""
+
+    def unwatch(self, fd):
+        try:
+            self.selector.unregister(fd)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    taken = unwatch
+
+    def wait(self, timeout):
+        return [key.fd for key, _ in self.selector.select(timeout)]
+
+
 class RequestPool:
     """The poller, the ready queue and the request threads."""
 
@@ -107,24 +187,26 @@ class RequestPool:
         self.size = size
         self.slow = slow
         self.max_threads = max(size, max_threads if max_threads is not None else size + LEND_MAX)
-        self.selector = selectors.DefaultSelector()
         self.wake_in, self.wake_out = socket.socketpair()
         self.wake_in.setblocking(False)
         self.wake_out.setblocking(False)
-        self.selector.register(self.wake_in, selectors.EVENT_READ)
-        self.direct = isinstance(self.selector, getattr(selectors, "EpollSelector", ()))
+        self.wake_fd = self.wake_in.fileno()
+        # epoll where selectors would pick it, else selectors' own choice
+        self.direct = selectors.DefaultSelector is getattr(selectors, "EpollSelector", None)
+        self.watcher = (OneShotEpoll if self.direct else SelectorSet)(self.wake_fd)
+        self.selector = getattr(self.watcher, "selector", self.watcher)
         self.lock = threading.Lock()    # the queues, the counts, the running requests
         # a wake-up per queued request for the idle threads: a C queue's get()
         # waits in one lock; a Condition builds a lock per wait in Python
         self.wakeups = queue.SimpleQueue()
-        self.waiting = {}       # fd -> Connection, in the selector (the poller's only)
+        self.waiting = {}       # fd -> Connection the poller waits for (watched)
         self.back = []          # connections handed to the poller by other threads
         # servable connections, oldest first, as (monotonic time queued,
         # connection, route): quick routes and slow ones (see quick_first)
         self.ready = collections.deque()
         self.ready_slow = collections.deque()
         self.running = {}       # thread ident -> (monotonic start, route) of its request
-        self.slow_routes = {}   # route -> monotonic time it last ran past slow, oldest first
+        self.slow_routes = {}   # route -> (average seconds, monotonic time of its last), oldest first
         self.threads = 0
         self.shed_wanted = False
         self.stopped = False
@@ -232,24 +314,30 @@ class RequestPool:
 
     # -- slow routes ---------------------------------------------------------------
     def is_slow(self, route):
-        """True when ``route`` ran past slow in the last SLOW_ROUTE_MEMORY s (lock held)."""
-        marked = self.slow_routes.get(route) if route else None
-        if marked is None:
+        """True when ``route``'s recent requests take ``slow`` s or more on average
+        (lock held); what it did over SLOW_ROUTE_MEMORY s ago is forgotten."""
+        known = self.slow_routes.get(route) if route else None
+        if known is None:
             return False
-        if time.monotonic() - marked > SLOW_ROUTE_MEMORY:
+        if time.monotonic() - known[1] > SLOW_ROUTE_MEMORY:
             del self.slow_routes[route]
             return False
-        return True
+        return known[0] >= self.slow
 
-    def mark(self, route, slow):
-        """``route`` ran past slow (or did not, which clears its mark); lock held."""
+    def mark(self, route, took):
+        """One request of ``route`` took ``took`` s (lock held).
+
+        An average, not the last request alone: under load a quick route's
+        request may run past slow once (its route marked slow would queue it
+        behind the slow ones); a route that turns slow (a database that
+        starves) passes slow with its first slow requests.
+        """
         if not route:
             return
         routes = self.slow_routes
-        routes.pop(route, None)
-        if not slow:
-            return
-        routes[route] = time.monotonic()        # the newest, at the end
+        known = routes.pop(route, None)
+        average = took if known is None else known[0] + ROUTE_WEIGHT * (took - known[0])
+        routes[route] = (average, time.monotonic())     # the newest, at the end
         if len(routes) > SLOW_ROUTES:
             del routes[next(iter(routes))]
 
@@ -281,12 +369,15 @@ class RequestPool:
         next_tick = time.monotonic() + tick
         while not self.stopped:
             try:
-                events = self.selector.select(max(0.0, next_tick - time.monotonic()))
-                for key, _ in events:
-                    if key.fileobj is self.wake_in:
+                fds = self.watcher.wait(max(0.0, next_tick - time.monotonic()))
+                waiting = self.waiting
+                for fd in fds:
+                    if fd == self.wake_fd:
                         self.drain_wake()
-                    else:
-                        self.read(key.data)
+                        continue
+                    conn = waiting.get(fd)
+                    if conn is not None:
+                        self.read(fd, conn)
                 self.take_back()
                 if time.monotonic() >= next_tick:
                     next_tick = time.monotonic() + tick
@@ -316,9 +407,9 @@ class RequestPool:
         if conn.receiving():
             self.in_flight(conn, True)
         fd = conn.sock.fileno()
-        self.waiting[fd] = conn     # before the selector may report it
+        self.waiting[fd] = conn     # before the poller may hear of it
         try:
-            self.selector.register(fd, selectors.EVENT_READ, conn)
+            self.watcher.watch(fd)
         except (OSError, ValueError, KeyError) as exc:
             self.waiting.pop(fd, None)
             _logger.warning("connection from %s: not accepted by the poller: %s",
@@ -326,26 +417,34 @@ class RequestPool:
             self.close(conn)
 
     def unregister(self, conn):
+        """``conn`` leaves the poller's set without an event (closed, or served)."""
         fd = conn.sock.fileno()
         self.waiting.pop(fd, None)
-        try:
-            self.selector.unregister(fd)
-        except (KeyError, ValueError, OSError):
-            pass
+        self.watcher.unwatch(fd)
 
-    def read(self, conn):
+    def read(self, fd, conn):
+        """An event for ``conn``: read what came; queue it when servable, else watch on."""
         try:
             while conn.read_now() and not conn.servable():
                 pass
         except (ClientGone, OSError):
-            self.unregister(conn)
+            self.waiting.pop(fd, None)
+            self.watcher.taken(fd)
             self.close(conn)
             return
         if conn.servable():
-            self.unregister(conn)
+            self.waiting.pop(fd, None)
+            self.watcher.taken(fd)
             self.queue(conn)
-        elif conn.receiving():
+            return
+        if conn.receiving():
             self.in_flight(conn, True)
+        try:
+            self.watcher.rewatch(fd)
+        except OSError as exc:
+            self.waiting.pop(fd, None)
+            _logger.warning("connection from %s: not kept by the poller: %s", conn.client, exc)
+            self.close(conn)
 
     # -- the request threads --------------------------------------------------
     def request_thread(self):
@@ -389,7 +488,7 @@ class RequestPool:
             with self.lock:
                 del self.running[me]
                 if self.slow:
-                    self.mark(route, time.monotonic() - started >= self.slow)
+                    self.mark(route, time.monotonic() - started)
         self.in_flight(conn, False)
         if not keep:
             self.close(conn)
@@ -496,7 +595,7 @@ class RequestPool:
         with self.lock:
             for start, route in list(self.running.values()):
                 if start <= since and route not in self.slow_routes:
-                    self.mark(route, True)
+                    self.mark(route, self.slow)     # no history yet: slow from now on
             missing = self.wanted - self.threads
             waiting_slow = len(self.ready_slow)
         for _ in range(waiting_slow):

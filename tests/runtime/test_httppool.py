@@ -242,7 +242,7 @@ def test_quick_routes_go_ahead_of_slow_ones_and_keep_the_reserve(serve):
         sock.close()
     assert started.index("/") <= 2, started
     assert app.most == 3        # two slow ones and the quick one, never three slow
-    assert b"/slow" in server.pool.slow_routes and b"/" not in server.pool.slow_routes
+    assert server.pool.is_slow(b"/slow") and not server.pool.is_slow(b"/")
 
 
 def test_thread_cap_follows_the_address_space_limit():

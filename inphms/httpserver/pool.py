@@ -5,9 +5,10 @@ wakes its own thread, and every one of those threads wants the GIL: each
 hand-over wakes and switches threads, and the more threads want it, the
 more of the CPU goes to switching.  So ``RequestPool`` has:
 
-- one poller thread that owns every connection waiting for bytes (in a
-  ``selectors`` set: epoll on Linux, kqueue on the BSDs and macOS, poll
-  elsewhere).  It reads what arrives without waiting and feeds each
+- one poller thread that owns every connection waiting for bytes (on
+  Linux in epoll, each connection armed for one event at a time,
+  ``OneShotEpoll``; elsewhere in a ``selectors`` set: kqueue on the BSDs
+  and macOS, poll or select otherwise).  It reads what arrives without waiting and feeds each
   connection's parser; a connection whose request is servable (whole, or
   refused, or with a body over ``body_buffer``) leaves the set for the
   ready queue.  So a client that sends slowly, head or body, costs a
@@ -202,7 +203,7 @@ class RequestPool:
         self.waiting = {}       # fd -> Connection the poller waits for (watched)
         self.back = []          # connections handed to the poller by other threads
         # servable connections, oldest first, as (monotonic time queued,
-        # connection, route): quick routes and slow ones (see quick_first)
+        # connection, route): quick routes and slow ones (see next_request)
         self.ready = collections.deque()
         self.ready_slow = collections.deque()
         self.running = {}       # thread ident -> (monotonic start, route) of its request

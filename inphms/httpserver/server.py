@@ -110,6 +110,9 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         self.busy = 0
         self.requests_total = 0
         self.state_lock = threading.Condition()
+        # the counts of requests in flight change twice a request and nobody
+        # waits on them: a plain lock (a Condition's with is Python code)
+        self.busy_lock = threading.Lock()
         self.stop_requested = False
         self.loop_done = threading.Event()
         self.pending = queue.Queue()    # accepted connections a thread will take
@@ -317,12 +320,12 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
 
     # -- requests in flight -----------------------------------------------
     def busy_begin(self):
-        with self.state_lock:
+        with self.busy_lock:
             self.busy += 1
             self.requests_total += 1
 
     def busy_end(self):
-        with self.state_lock:
+        with self.busy_lock:
             self.busy -= 1
 
     def wait_idle(self, timeout):

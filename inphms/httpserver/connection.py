@@ -29,9 +29,7 @@ import json
 import logging
 import os
 import socket
-import sys
 import time
-from urllib.parse import unquote_to_bytes
 
 from .. import release
 from .accesslog import access_line
@@ -53,8 +51,6 @@ RECV_SIZE = 65536
 DRAIN_LIMIT = 65536        # unread body bytes skipped to keep a connection; more: close
 
 NO_BODY_STATUS = ("1", "204", "304")
-SERVER_LINE = "Server: inphms\r\n\r\n"
-HOP_BY_HOP = ("connection", "transfer-encoding", "keep-alive", "server")
 
 
 class ClientGone(Exception):
@@ -210,8 +206,9 @@ class Request:
 class Connection:
     """One client connection and the requests it sends."""
 
-    def __init__(self, server, sock, address):
+    def __init__(self, server, sock, address, handler):
         self.server = server
+        self.handler = handler          # its RequestHandler: environs, heads, error lines
         self.sock = sock
         self.address = address
         self.client = address[0] if isinstance(address, tuple) and address else "-"
@@ -221,10 +218,7 @@ class Connection:
         self.idle_deadline = now + FIRST_REQUEST_WAIT
         self.answered = now             # when its last answer went out (or it connected)
         self.last_read = now
-        # the request pool's (inphms.httpserver.pool): when its request was
-        # queued for a thread, whether it counts a request in flight
-        self.queued = 0.0
-        self.in_flight = False
+        self.in_flight = False          # whether it counts a request in flight (server.busy)
         # Threaded, the socket is blocking with kernel timeouts (see
         # server.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.
@@ -418,7 +412,7 @@ class Connection:
         message = self.message
         self.requests_seen += 1
         try:
-            request = self.request(message)
+            request = self.handler.make_environ(message)
         except HTTPError as exc:
             self.refuse(exc)
             return False
@@ -449,61 +443,7 @@ class Connection:
         self.send_raw((f"HTTP/1.1 {exc.status} {exc.reason.split(':')[0]}\r\n"
                        f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
                        f"{headers}Connection: close\r\n\r\n").encode() + body)
-        _logger.warning("%s: refused with %s %s", self.client, exc.status, exc.reason)
-
-    @property
-    def base_environ(self):
-        """The environ keys every request of this connection shares (built once)."""
-        base = self.__dict__.get("_base_environ")
-        if base is None:
-            server = self.server
-            base = self._base_environ = {
-                "SCRIPT_NAME": "",
-                "SERVER_NAME": server.server_name,
-                "SERVER_PORT": server.server_port,
-                "REMOTE_ADDR": self.client,
-                "REMOTE_PORT": str(self.address[1]) if isinstance(self.address, tuple) else "",
-                "wsgi.version": (1, 0),
-                "wsgi.url_scheme": "http",
-                "wsgi.errors": sys.stderr,
-                "wsgi.multithread": True,
-                "wsgi.multiprocess": server.multiprocess,
-                "wsgi.run_once": False,
-                "wsgi.input_terminated": True,
-                "wsgi.file_wrapper": FileWrapper,
-            }
-        return base
-
-    def request(self, message):
-        """The WSGI environ of ``message`` (HTTPError when it is refused)."""
-        facts = message.check()
-        environ = self.base_environ.copy()
-        url = message.url.decode("latin-1")
-        environ.update({
-            "REQUEST_METHOD": message.method,
-            "PATH_INFO": unquote_to_bytes(facts.path).decode("latin-1"),
-            "QUERY_STRING": facts.query.decode("latin-1"),
-            "REQUEST_URI": url,
-            "RAW_URI": url,
-            "SERVER_PROTOCOL": "HTTP/1.1" if facts.http11 else "HTTP/1.0",
-        })
-        for name, value in message.headers:
-            if b"_" in name:
-                continue    # X_Forwarded_For would pass for X-Forwarded-For: dropped
-            key = name.upper().replace(b"-", b"_").decode("ascii")
-            if key == "TRANSFER_ENCODING":
-                continue    # framing, ours (the body comes whole to the application)
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = "HTTP_" + key
-            value = value.strip(b" \t").decode("latin-1")
-            if key in environ:
-                value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
-            environ[key] = value
-        if facts.host is not None:
-            environ["HTTP_HOST"] = facts.host.decode("latin-1")
-        body = Body(self, message, message.expects_continue() and facts.http11)
-        environ["wsgi.input"] = body
-        return Request(environ, body, facts.keep_alive, facts.http11)
+        self.handler.log_error("refused with %s %s", exc.status, exc.reason)
 
 
 class Exchange:
@@ -605,39 +545,30 @@ class Exchange:
         self.connection.send_raw(head + data)
 
     def head_bytes(self, known_length):
-        """The status line and headers; decides length, chunking and keep-alive."""
+        """The status line and headers (the handler's ``send_header`` / ``end_headers``);
+        decides length, chunking and keep-alive."""
         status = self.status
-        lines = [f"HTTP/1.1 {status}\r\n"]
-        dated = False
-        for name, value in self.headers:
-            lower = name.lower()
-            if lower == "content-length":
-                self.length = int(value)
-            elif lower in HOP_BY_HOP:
-                continue    # ours to decide
-            elif lower == "date":
-                dated = True
-            lines.append(f"{name}: {value}\r\n")
+        handler = self.connection.handler
+        handler.send_status(status)
+        send_header = handler.send_header
+        self.length, dated = handler.send_headers(self.headers)
         no_body = self.no_body = status.startswith(NO_BODY_STATUS)
         if self.length is None and not no_body:
             if known_length is not None:
                 self.length = known_length
-                lines.append(f"Content-Length: {known_length}\r\n")
+                send_header("Content-Length", known_length)
             elif self.request.http11 and not self.head:
                 self.chunked = True
-                lines.append("Transfer-Encoding: chunked\r\n")
+                send_header("Transfer-Encoding", "chunked")
             else:
                 self.keep = False
         if self.request.body.will_close() or self.connection.server.draining:
             self.keep = False
         if not self.keep:
-            lines.append("Connection: close\r\n")
+            send_header("Connection", "close")
         elif not self.request.http11:
-            lines.append("Connection: keep-alive\r\n")
-        if not dated:
-            lines.append(f"Date: {http_date()}\r\n")
-        lines.append(SERVER_LINE)
-        return "".join(lines).encode("latin-1")
+            send_header("Connection", "keep-alive")
+        return handler.end_headers(dated)
 
     def send_file(self, wrapper):
         """Send a file answer with ``sendfile``; False to fall back to reading it."""

@@ -5,9 +5,10 @@ wakes its own thread, and every one of those threads wants the GIL: each
 hand-over wakes and switches threads, and the more threads want it, the
 more of the CPU goes to switching.  So ``RequestPool`` has:
 
-- one poller thread that owns every connection waiting for bytes (in a
-  ``selectors`` set: epoll on Linux, kqueue on the BSDs and macOS, poll
-  elsewhere).  It reads what arrives without waiting and feeds each
+- one poller thread that owns every connection waiting for bytes (on
+  Linux in epoll, each connection armed for one event at a time,
+  ``OneShotEpoll``; elsewhere in a ``selectors`` set: kqueue on the BSDs
+  and macOS, poll or select otherwise).  It reads what arrives without waiting and feeds each
   connection's parser; a connection whose request is servable (whole, or
   refused, or with a body over ``body_buffer``) leaves the set for the
   ready queue.  So a client that sends slowly, head or body, costs a
@@ -17,6 +18,17 @@ more of the CPU goes to switching.  So ``RequestPool`` has:
   query, a call to another site) lends its turn: one more thread, up to
   ``max_threads`` in all (what ``limit_memory_hard`` can hold, see
   ``thread_cap``); a thread that failed to start is never counted.
+- quick requests ahead of slow ones.  The pool remembers how long the
+  requests of each route (path and API method or page, ``route_of``) took
+  recently, on average (``SLOW_ROUTES`` routes, for ``SLOW_ROUTE_MEMORY``
+  s); a route averaging ``slow`` or more, or whose first request is still
+  running past it, is slow.  A waiting request of a route that is not slow
+  is taken before any of a slow route,
+  and slow routes never take the last ``RESERVE_THREADS`` threads of the
+  cap: when slow requests have lent every thread they may, that reserve
+  starts and serves only the others.  So a hundred API calls waiting on a
+  starved database hold up neither the pages nor the quick calls behind
+  them, and the reserve costs nothing until the cap is reached.
 
 Every tick the poller also keeps the time limits: a connection past its
 stage's deadline (``Connection.deadline``: first request, idle, head, body
@@ -28,7 +40,10 @@ request is in the ready queue is never closed unanswered: past
 """
 import collections
 import logging
+import queue
+import re
 import resource
+import select
 import selectors
 import socket
 import threading
@@ -44,6 +59,29 @@ QUEUE_WAIT = 30.0       # seconds a whole request may wait for a thread before a
 RETRY_AFTER = 5         # seconds a 503 asks the client to wait
 LEND_MAX = 64           # threads slow requests may add, at most
 SHED_HEAD_AGE = 1.0     # a head arriving for longer than this may be shed at the fd limit
+RESERVE_THREADS = 4     # threads of the cap slow routes never take (quick requests only)
+SLOW_ROUTES = 256       # routes whose durations are remembered, at most (the oldest goes first)
+SLOW_ROUTE_MEMORY = 60.0    # seconds a route's durations are remembered after its last request
+ROUTE_WEIGHT = 0.25     # weight of a route's newest request in its average duration
+ROUTE_MAX = 200         # bytes of a route kept (a longer one is cut)
+
+ROUTE_NAME = re.compile(rb"(?:^|&)(?:meth|app)=([^&]*)")
+
+
+def route_of(message):
+    """The route a request takes: its path and its API method or page (``meth``, ``app``).
+
+    Flyton serves every API from one path (``/cgi-bin/api?meth=api_x``) and
+    every page from another (``?app=name``): the path alone would take all
+    of them for one route.
+    """
+    if message is None or message.error:
+        return b""
+    path, _, query = message.url.partition(b"?")
+    found = ROUTE_NAME.search(query) if query else None
+    if found:
+        path += b"?" + found.group(1)
+    return path[:ROUTE_MAX]
 
 
 def thread_cap(size, limit_memory_hard):
@@ -66,6 +104,82 @@ def thread_cap(size, limit_memory_hard):
     return size + lend
 
 
+class OneShotEpoll:
+    """The poller's set on Linux: epoll, each connection armed for one event at a time.
+
+    A connection goes back to the set after every answer and leaves it when
+    its next request is whole: with ``EPOLLONESHOT`` that is one system call
+    per request (re-arming it) instead of an add and a delete, and none of
+    ``selectors``' bookkeeping.  An event disarms the connection, so the
+    poller never hears of one a thread is serving.  Any thread may arm one
+    while the poller waits (the kernel's set is safe to change meanwhile).
+    """
+
+    ARMED = select.EPOLLIN | select.EPOLLONESHOT if hasattr(select, "epoll") else 0
+
+    def __init__(self, wake_fd):
+        self.epoll = select.epoll()
+        self.wake_fd = wake_fd
+        self.epoll.register(wake_fd, select.EPOLLIN)
+
+    def watch(self, fd):
+        """Wait for ``fd``'s next bytes (a new connection, or one back after its answer)."""
+        try:
+            self.epoll.modify(fd, self.ARMED)
+        except FileNotFoundError:       # new to the set (a closed fd leaves it by itself)
+            self.epoll.register(fd, self.ARMED)
+
+    def rewatch(self, fd):
+        """After an event: go on waiting for ``fd``'s bytes."""
+        self.epoll.modify(fd, self.ARMED)
+
+    def taken(self, fd):
+        """After an event: ``fd`` is served now (its event disarmed it already)."""
+
+    def unwatch(self, fd):
+        """Stop waiting for an armed ``fd`` (it is served or closed without an event).
+
+        Removed, not disarmed: epoll reports a hang-up even for a disarmed
+        fd with no events asked, again and again while a thread serves it.
+        """
+        try:
+            self.epoll.unregister(fd)
+        except OSError:
+            pass
+
+    def wait(self, timeout):
+        return [fd for fd, _ in self.epoll.poll(timeout)]
+
+
+class SelectorSet:
+    """The poller's set elsewhere: ``selectors`` (kqueue, poll, select), level-triggered.
+
+    Those read their set only when a wait begins, so only the poller
+    changes it (``RequestPool.give_back`` wakes it to).
+    """
+
+    def __init__(self, wake_fd):
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(wake_fd, selectors.EVENT_READ)
+
+    def watch(self, fd):
+        self.selector.register(fd, selectors.EVENT_READ)
+
+    def rewatch(self, fd):
+        """Still registered: nothing to do."""
+
+    def unwatch(self, fd):
+        try:
+            self.selector.unregister(fd)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    taken = unwatch
+
+    def wait(self, timeout):
+        return [key.fd for key, _ in self.selector.select(timeout)]
+
+
 class RequestPool:
     """The poller, the ready queue and the request threads."""
 
@@ -74,30 +188,53 @@ class RequestPool:
         self.size = size
         self.slow = slow
         self.max_threads = max(size, max_threads if max_threads is not None else size + LEND_MAX)
-        self.selector = selectors.DefaultSelector()
         self.wake_in, self.wake_out = socket.socketpair()
         self.wake_in.setblocking(False)
         self.wake_out.setblocking(False)
-        self.selector.register(self.wake_in, selectors.EVENT_READ)
-        self.direct = isinstance(self.selector, getattr(selectors, "EpollSelector", ()))
-        self.lock = threading.Condition()
-        self.waiting = {}       # fd -> Connection, in the selector (the poller's only)
+        self.wake_fd = self.wake_in.fileno()
+        # epoll where selectors would pick it, else selectors' own choice
+        self.direct = selectors.DefaultSelector is getattr(selectors, "EpollSelector", None)
+        self.watcher = (OneShotEpoll if self.direct else SelectorSet)(self.wake_fd)
+        self.selector = getattr(self.watcher, "selector", self.watcher)
+        self.lock = threading.Lock()    # the queues, the counts, the running requests
+        # a wake-up per queued request for the idle threads: a C queue's get()
+        # waits in one lock; a Condition builds a lock per wait in Python
+        self.wakeups = queue.SimpleQueue()
+        self.waiting = {}       # fd -> Connection the poller waits for (watched)
         self.back = []          # connections handed to the poller by other threads
-        self.ready = collections.deque()    # servable connections, oldest first
-        self.running = {}       # thread ident -> monotonic start of its request
+        # servable connections, oldest first, as (monotonic time queued,
+        # connection, route): quick routes and slow ones (see next_request)
+        self.ready = collections.deque()
+        self.ready_slow = collections.deque()
+        self.running = {}       # thread ident -> (monotonic start, route) of its request
+        self.slow_routes = {}   # route -> (average seconds, monotonic time of its last), oldest first
         self.threads = 0
         self.shed_wanted = False
         self.stopped = False
         self.start_failed_logged = False
 
     @property
+    def reserve(self):
+        """Threads of the cap kept for quick routes (none when the cap lends few)."""
+        return min(RESERVE_THREADS, (self.max_threads - self.size) // 2)
+
+    @property
     def limit(self):
-        """Threads the pool may have now: size, one more per request past slow, up to the cap."""
+        """Requests of slow routes that may run now: size, one more per request past
+        slow, up to the cap less the reserve."""
         if not self.slow:
             return self.size
         since = time.monotonic() - self.slow
-        lent = sum(1 for start in self.running.values() if start <= since)
-        return min(self.max_threads, self.size + lent)
+        lent = sum(1 for start, _ in self.running.values() if start <= since)
+        return min(self.max_threads - self.reserve, self.size + lent)
+
+    @property
+    def wanted(self):
+        """Threads the pool may have now: ``limit``, and the reserve once it is the cap."""
+        limit = self.limit
+        if self.slow and limit >= self.max_threads - self.reserve > self.size:
+            return self.max_threads
+        return limit
 
     def start(self):
         for _ in range(self.size):
@@ -107,8 +244,8 @@ class RequestPool:
     def stop(self):
         self.stopped = True
         self.wake()
-        with self.lock:
-            self.lock.notify_all()
+        for _ in range(self.threads):
+            self.wakeups.put(None)
 
     def start_thread(self):
         """One more request thread; False (and not counted) when it could not start."""
@@ -168,12 +305,64 @@ class RequestPool:
         conn.count_in_flight(flight)
 
     def queue(self, conn):
-        """``conn``'s request is servable: to the end of the ready queue."""
+        """``conn``'s request is servable: to the end of the ready queue of its kind."""
         self.in_flight(conn, True)
-        conn.queued = time.monotonic()
+        route = route_of(conn.message) if self.slow else b""
+        entry = (time.monotonic(), conn, route)
         with self.lock:
-            self.ready.append(conn)
-            self.lock.notify()
+            (self.ready_slow if self.is_slow(route) else self.ready).append(entry)
+        self.wakeups.put(None)
+
+    # -- slow routes ---------------------------------------------------------------
+    def is_slow(self, route):
+        """True when ``route``'s recent requests take ``slow`` s or more on average
+        (lock held); what it did over SLOW_ROUTE_MEMORY s ago is forgotten."""
+        known = self.slow_routes.get(route) if route else None
+        if known is None:
+            return False
+        if time.monotonic() - known[1] > SLOW_ROUTE_MEMORY:
+            del self.slow_routes[route]
+            return False
+        return known[0] >= self.slow
+
+    def mark(self, route, took):
+        """One request of ``route`` took ``took`` s (lock held).
+
+        An average, not the last request alone: under load a quick route's
+        request may run past slow once (its route marked slow would queue it
+        behind the slow ones); a route that turns slow (a database that
+        starves) passes slow with its first slow requests.
+        """
+        if not route:
+            return
+        routes = self.slow_routes
+        known = routes.pop(route, None)
+        average = took if known is None else known[0] + ROUTE_WEIGHT * (took - known[0])
+        routes[route] = (average, time.monotonic())     # the newest, at the end
+        if len(routes) > SLOW_ROUTES:
+            del routes[next(iter(routes))]
+
+    def next_request(self):
+        """The request a free thread serves next, or None (lock held).
+
+        Quick routes first, in arrival order; one queued before its route was
+        marked slow moves to the slow queue, ahead of those queued since.  A
+        slow route's request runs only while fewer than ``limit`` requests
+        run: the threads above it are the reserve.
+        """
+        ready = self.ready
+        moved = []
+        while ready:
+            entry = ready.popleft()
+            if not self.is_slow(entry[2]):
+                self.ready_slow.extendleft(reversed(moved))
+                return entry
+            moved.append(entry)
+        slow = self.ready_slow
+        slow.extendleft(reversed(moved))
+        if slow and len(self.running) < self.limit:
+            return slow.popleft()
+        return None
 
     # -- the poller -------------------------------------------------------------
     def poller(self):
@@ -181,12 +370,15 @@ class RequestPool:
         next_tick = time.monotonic() + tick
         while not self.stopped:
             try:
-                events = self.selector.select(max(0.0, next_tick - time.monotonic()))
-                for key, _ in events:
-                    if key.fileobj is self.wake_in:
+                fds = self.watcher.wait(max(0.0, next_tick - time.monotonic()))
+                waiting = self.waiting
+                for fd in fds:
+                    if fd == self.wake_fd:
                         self.drain_wake()
-                    else:
-                        self.read(key.data)
+                        continue
+                    conn = waiting.get(fd)
+                    if conn is not None:
+                        self.read(fd, conn)
                 self.take_back()
                 if time.monotonic() >= next_tick:
                     next_tick = time.monotonic() + tick
@@ -216,9 +408,9 @@ class RequestPool:
         if conn.receiving():
             self.in_flight(conn, True)
         fd = conn.sock.fileno()
-        self.waiting[fd] = conn     # before the selector may report it
+        self.waiting[fd] = conn     # before the poller may hear of it
         try:
-            self.selector.register(fd, selectors.EVENT_READ, conn)
+            self.watcher.watch(fd)
         except (OSError, ValueError, KeyError) as exc:
             self.waiting.pop(fd, None)
             _logger.warning("connection from %s: not accepted by the poller: %s",
@@ -226,26 +418,34 @@ class RequestPool:
             self.close(conn)
 
     def unregister(self, conn):
+        """``conn`` leaves the poller's set without an event (closed, or served)."""
         fd = conn.sock.fileno()
         self.waiting.pop(fd, None)
-        try:
-            self.selector.unregister(fd)
-        except (KeyError, ValueError, OSError):
-            pass
+        self.watcher.unwatch(fd)
 
-    def read(self, conn):
+    def read(self, fd, conn):
+        """An event for ``conn``: read what came; queue it when servable, else watch on."""
         try:
             while conn.read_now() and not conn.servable():
                 pass
         except (ClientGone, OSError):
-            self.unregister(conn)
+            self.waiting.pop(fd, None)
+            self.watcher.taken(fd)
             self.close(conn)
             return
         if conn.servable():
-            self.unregister(conn)
+            self.waiting.pop(fd, None)
+            self.watcher.taken(fd)
             self.queue(conn)
-        elif conn.receiving():
+            return
+        if conn.receiving():
             self.in_flight(conn, True)
+        try:
+            self.watcher.rewatch(fd)
+        except OSError as exc:
+            self.waiting.pop(fd, None)
+            _logger.warning("connection from %s: not kept by the poller: %s", conn.client, exc)
+            self.close(conn)
 
     # -- the request threads --------------------------------------------------
     def request_thread(self):
@@ -253,22 +453,28 @@ class RequestPool:
         threading.current_thread().name = f"inphms.http.request.{me}"
         while not self.stopped:
             with self.lock:
-                if not self.ready:
-                    if self.threads > self.limit:
-                        self.threads -= 1       # a lent turn is back
-                        return
-                    self.lock.wait(THREAD_POLL)
-                    continue
-                conn = self.ready.popleft()
+                entry = self.next_request()
+                if entry is None and self.threads > self.size and self.threads > self.wanted:
+                    self.threads -= 1           # a lent turn is back
+                    return
+            if entry is None:
+                # a wake-up may be for a request another thread took meanwhile:
+                # then this one just looks again
+                try:
+                    self.wakeups.get(timeout=THREAD_POLL)
+                except queue.Empty:
+                    pass
+                continue
             try:
-                self.serve(me, conn)
+                self.serve(me, entry[1], entry[2])
             except Exception:
                 _logger.exception("error in a request thread")
 
-    def serve(self, me, conn):
+    def serve(self, me, conn, route=b""):
         """Serve ``conn``'s oldest request; then it goes back to the poller, or closes."""
+        started = time.monotonic()
         with self.lock:
-            self.running[me] = time.monotonic()
+            self.running[me] = (started, route)
         try:
             keep = conn.handle_message()
         except (ClientGone, socket.timeout, ConnectionError):
@@ -282,6 +488,8 @@ class RequestPool:
         finally:
             with self.lock:
                 del self.running[me]
+                if self.slow:
+                    self.mark(route, time.monotonic() - started)
         self.in_flight(conn, False)
         if not keep:
             self.close(conn)
@@ -370,8 +578,9 @@ class RequestPool:
         limit = time.monotonic() - QUEUE_WAIT
         overdue = []
         with self.lock:
-            while self.ready and self.ready[0].queued <= limit:
-                overdue.append(self.ready.popleft())
+            for ready in (self.ready, self.ready_slow):
+                while ready and ready[0][0] <= limit:
+                    overdue.append(ready.popleft()[1])
         for conn in overdue:
             try:
                 conn.refuse(http11.HTTPError(503, "Service Unavailable: every request thread "
@@ -381,9 +590,17 @@ class RequestPool:
             self.close(conn)
 
     def lend_slow_turns(self):
-        """Each request running longer than ``slow`` lends its turn: one more thread."""
+        """Each request running longer than ``slow`` lends its turn: one more thread;
+        its route is marked slow at once, so that what waits behind it goes first."""
+        since = time.monotonic() - self.slow
         with self.lock:
-            missing = self.limit - self.threads
+            for start, route in list(self.running.values()):
+                if start <= since and route not in self.slow_routes:
+                    self.mark(route, self.slow)     # no history yet: slow from now on
+            missing = self.wanted - self.threads
+            waiting_slow = len(self.ready_slow)
+        for _ in range(waiting_slow):
+            self.wakeups.put(None)      # idle threads may take them now
         for _ in range(missing):
             if not self.start_thread():
                 break

@@ -27,6 +27,22 @@ MAX_LINE = 8190            # the request target
 MAX_HEADERS = 100
 
 HOST = re.compile(rb"[A-Za-z0-9._~!$&'()*+,;=%:\[\]-]*\Z")    # RFC 3986 host[:port]
+GOOD_HOSTS_MAX = 64        # Host values seen well-formed, remembered (memory bound)
+
+# Host values already seen to match HOST: a server is asked for a few names
+# over and over, and the regular expression need not run for each request
+_good_hosts = set()
+
+
+def good_host(host):
+    """True when ``host`` (bytes) is a well-formed host[:port]."""
+    if host in _good_hosts:
+        return True
+    if not HOST.match(host):
+        return False
+    if len(_good_hosts) < GOOD_HOSTS_MAX:
+        _good_hosts.add(host)
+    return True
 
 
 class HTTPError(Exception):
@@ -78,8 +94,9 @@ class Message:
         self.length = None          # its Content-Length, if it has one
 
     def expects_continue(self):
-        return any(value.strip(b" \t").lower() == b"100-continue"
-                   for value in self.header_values(b"expect"))
+        values = self.fields.get(b"expect")
+        return bool(values) and any(value.strip(b" \t").lower() == b"100-continue"
+                                    for value in values)
 
     def header_values(self, lower_name):
         return self.fields.get(lower_name, ())
@@ -88,21 +105,22 @@ class Message:
         """The request's framing and target facts, or HTTPError (RFC 9110/9112 rules)."""
         if self.error:
             raise self.error
-        if self.version not in ("1.1", "1.0"):
+        http11 = self.version == "1.1"
+        if not http11 and self.version != "1.0":
             if self.version == "0.9":       # a request line without a version
                 raise HTTPError(400, "Bad Request: malformed request line")
             raise HTTPError(505, "HTTP Version Not Supported")
-        http11 = self.version == "1.1"
         target = self.url
         if b"#" in target:
             raise HTTPError(400, "Bad Request: a fragment in the request target")
-        hosts = self.header_values(b"host")
+        fields = self.fields
+        hosts = fields.get(b"host", ())
         if len(hosts) > 1:
             raise HTTPError(400, "Bad Request: more than one Host header")
         if http11 and not hosts:
             raise HTTPError(400, "Bad Request: no Host header")
         host = hosts[0].strip(b" \t") if hosts else None
-        if host is not None and not HOST.match(host):
+        if host is not None and not good_host(host):
             raise HTTPError(400, "Bad Request: malformed Host header")
         if target.startswith(b"/"):
             path, _, query = target.partition(b"?")
@@ -111,7 +129,7 @@ class Message:
             rest = target.split(b"://", 1)[1]
             slash = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=len(rest))
             authority, rest = rest[:slash], rest[slash:]
-            if not authority or b"@" in authority or not HOST.match(authority):
+            if not authority or b"@" in authority or not good_host(authority):
                 raise HTTPError(400, "Bad Request: malformed request target")
             host = authority
             path, _, query = rest.partition(b"?")
@@ -122,7 +140,7 @@ class Message:
             path, query = b"*", b""
         else:
             raise HTTPError(400, "Bad Request: malformed request target")
-        codings = self.header_values(b"transfer-encoding")
+        codings = fields.get(b"transfer-encoding", ())
         if codings:
             # RFC 9112 6.1: on HTTP/1.0 the framing is faulty; llhttp already
             # refused anything on 1.1 that does not end with chunked
@@ -130,12 +148,13 @@ class Message:
                 raise HTTPError(400, "Bad Request: Transfer-Encoding on HTTP/1.0")
             if b",".join(codings).strip(b" \t").lower() != b"chunked":
                 raise HTTPError(501, "Not Implemented: transfer coding")
-        tokens = {token.strip(b" \t").lower()
-                  for value in self.header_values(b"connection") for token in value.split(b",")}
-        if b"close" in tokens:
-            keep = False
+        connection = fields.get(b"connection")
+        if connection is None:
+            keep = http11
         else:
-            keep = http11 or b"keep-alive" in tokens
+            tokens = {token.strip(b" \t").lower()
+                      for value in connection for token in value.split(b",")}
+            keep = b"close" not in tokens and (http11 or b"keep-alive" in tokens)
         return Facts(path, query, host, bool(codings), keep, http11)
 
 

@@ -12,12 +12,14 @@ hooks:
 - ``_handle_request_noblock``: up to ``INPHMS_MAX_HTTP_THREADS``
   connections at once (a semaphore), and a batch of accepts per wake-up;
   at the open-file limit the pool sheds connections and accepting pauses.
-- ``process_request``: each connection goes to one of two ways of serving
-  (``inphms.httpserver.connection.Connection`` speaks the protocol):
-  threaded with ``max_http_requests`` (the default), the request pool
+- ``process_request``: each connection gets a ``RequestHandler``
+  (``inphms.httpserver.handler``: its socket's options, environs, answer
+  heads and error lines; ``inphms.httpserver.connection.Connection``
+  speaks the protocol) and goes to one of two ways of serving: threaded
+  with ``max_http_requests`` (the default), the request pool
   (``inphms.httpserver.pool``: a poller reads requests whole, a few threads
   serve them); under ``--evented``, or with ``max_http_requests = 0``, a
-  thread per connection (``RequestHandler``), kept for the next
+  thread per connection (the handler's ``handle``), kept for the next
   connections and tagged ``type = "http"`` and ``start_time``.  gevent's
   patching turns the threads and sockets into greenlets and cooperative
   sockets.
@@ -34,16 +36,15 @@ import os
 import queue
 import socket
 import socketserver
-import struct
 import threading
 import time
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.serving import ThreadedWSGIServer
 
 from ..config import config
 from ..errors import StartupError
 from ..patch_gevent import patched
-from .connection import IDLE_POLL, READ_TIMEOUT, Connection
+from .handler import RequestHandler
 from .pool import RequestPool, thread_cap
 
 _logger = logging.getLogger(__name__)
@@ -79,22 +80,6 @@ def take_handed_socket():
     return sock
 
 
-def set_kernel_timeouts(sock):
-    """A blocking socket whose reads give up every IDLE_POLL s and writes after READ_TIMEOUT s.
-
-    A Python socket timeout polls before every recv() and send(): two system
-    calls, each letting go of the GIL, and with many busy threads every
-    letting go is a chance of a thread switch.  A blocking socket with the
-    kernel's timeouts does each in one call; a read that gives up (a tick)
-    lets an idle connection look at the drain flag.
-    """
-    sock.settimeout(None)
-    for option, seconds in ((socket.SO_RCVTIMEO, IDLE_POLL), (socket.SO_SNDTIMEO, READ_TIMEOUT)):
-        whole = int(seconds)
-        sock.setsockopt(socket.SOL_SOCKET, option,
-                        struct.pack("ll", whole, int((seconds - whole) * 1_000_000)))
-
-
 def open_listen_socket(host, port):
     """The socket handed to this process (systemd, phoenix), or a new one bound to host:port."""
     sock = take_handed_socket()
@@ -105,28 +90,6 @@ def open_listen_socket(host, port):
     except OSError as exc:
         raise StartupError(f"Port {port} is in use by another program, or cannot be "
                            f"bound: {exc.strerror}") from None
-
-
-class RequestHandler(WSGIRequestHandler):
-    """One connection on a thread of its own: werkzeug's handler life
-    (``setup``, ``handle``, ``finish``) around inphms's ``Connection``, which
-    parses, builds the environ and writes the answers (werkzeug's own
-    ``run_wsgi``, ``make_environ`` and ``send_header`` are not used: they
-    close the connection after every answer and parse with the email
-    package)."""
-
-    protocol_version = "HTTP/1.1"
-
-    def setup(self):
-        thread = threading.current_thread()
-        thread.name = f"inphms.http.request.{threading.get_ident()}"
-        super().setup()     # no handler timeout: the socket keeps the kernel's
-
-    def handle(self):
-        Connection(self.server, self.request, self.client_address).run()
-
-    def log_error(self, format, *args):
-        _logger.info("%s: " + format, self.address_string(), *args)
 
 
 class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
@@ -147,6 +110,9 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         self.busy = 0
         self.requests_total = 0
         self.state_lock = threading.Condition()
+        # the counts of requests in flight change twice a request and nobody
+        # waits on them: a plain lock (a Condition's with is Python code)
+        self.busy_lock = threading.Lock()
         self.stop_requested = False
         self.loop_done = threading.Event()
         self.pending = queue.Queue()    # accepted connections a thread will take
@@ -251,17 +217,12 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         return True
 
     def process_request(self, request, client_address):
-        """A new connection: to the request pool, or to a thread of its own."""
-        if self.kernel_timeouts:
-            set_kernel_timeouts(request)
-        else:
-            request.settimeout(READ_TIMEOUT)
-        if request.family in (socket.AF_INET, socket.AF_INET6):
-            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        """A new connection: to the request pool (its handler set up here), or to a
+        thread of its own (socketserver's life: ``RequestHandler`` sets up and handles it)."""
         with self.state_lock:
             self.connections += 1
         if self.pool is not None:
-            self.pool.add(Connection(self, request, client_address))
+            self.pool.add(RequestHandler.for_pool(request, client_address, self).http)
         else:
             self.give_to_thread(request, client_address)
 
@@ -359,12 +320,12 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
 
     # -- requests in flight -----------------------------------------------
     def busy_begin(self):
-        with self.state_lock:
+        with self.busy_lock:
             self.busy += 1
             self.requests_total += 1
 
     def busy_end(self):
-        with self.state_lock:
+        with self.busy_lock:
             self.busy -= 1
 
     def wait_idle(self, timeout):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from inphms.httpserver import connection as http11, server as serving
+from inphms.httpserver import connection as http11, handler
 from tests.support import inprocess
 
 LIMIT = 0.6         # every shortened limit, in seconds
@@ -43,7 +43,7 @@ def file_app(path):
 
 @pytest.fixture(params=["request pool", "kernel timeouts", "socket timeout"])
 def serve(request, monkeypatch):
-    for module in (http11, serving):
+    for module in (http11, handler):
         monkeypatch.setattr(module, "READ_TIMEOUT", LIMIT)
         monkeypatch.setattr(module, "IDLE_POLL", 0.1)
     monkeypatch.setattr(http11, "FIRST_REQUEST_WAIT", LIMIT)

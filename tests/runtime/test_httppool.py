@@ -24,9 +24,11 @@ class Recorder:
         self.lock = threading.Lock()
         self.running = 0
         self.most = 0
+        self.started = []       # paths, in the order their requests began
 
     def __call__(self, environ, start_response):
         with self.lock:
+            self.started.append(environ["PATH_INFO"])
             self.running += 1
             self.most = max(self.most, self.running)
         try:
@@ -213,9 +215,34 @@ def test_lending_stops_at_the_thread_cap(serve):
         for sock in socks:
             assert answer_of(sock)[0] == 200
             sock.close()
-        assert most == 3 and app.most == 3
+        # the cap's last thread is the reserve: slow routes never take it
+        assert most <= 3 and app.most == 2 and server.pool.reserve == 1
     finally:
         inprocess.close(server)
+
+
+def test_quick_routes_go_ahead_of_slow_ones_and_keep_the_reserve(serve):
+    # one thread, lending up to 3 in all: slow routes may take 2, the last is
+    # the reserve. Six slow requests wait; a quick one sent after them is
+    # served before the slow ones queued ahead of it, by the reserve thread.
+    server, app = serve(1, slow=0.05)
+    server.pool.max_threads = 3
+    assert server.pool.reserve == 1
+    socks = [connect(server) for _ in range(6)]
+    for sock in socks:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+    deadline = time.monotonic() + WAIT
+    while app.running < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with connect(server) as sock:
+        ask(sock, "/")
+    started = list(app.started)
+    for sock in socks:
+        assert answer_of(sock)[0] == 200
+        sock.close()
+    assert started.index("/") <= 2, started
+    assert app.most == 3        # two slow ones and the quick one, never three slow
+    assert server.pool.is_slow(b"/slow") and not server.pool.is_slow(b"/")
 
 
 def test_thread_cap_follows_the_address_space_limit():

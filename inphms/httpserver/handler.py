@@ -2,7 +2,7 @@
 
 ``RequestHandler`` is werkzeug's ``WSGIRequestHandler`` (socketserver's
 life: ``setup``, ``handle``, ``finish``) with inphms's work in the hooks
-seed 003 names:
+Odoo's runtime gives its server:
 
 - ``setup``: the socket's options (the kernel's timeouts threaded,
   gevent's own evented; ``TCP_NODELAY``) and the ``Connection`` that

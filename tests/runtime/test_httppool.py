@@ -411,7 +411,7 @@ def test_the_pool_runs_on_the_fallback_selectors(monkeypatch, kind):
 
 @pytest.mark.parametrize("size", [2, 0])
 def test_the_server_is_werkzeugs_and_tags_its_request_threads(size):
-    # seed 003's shape: werkzeug's ThreadedWSGIServer with inphms's hooks; a
+    # Odoo's runtime shape: werkzeug's ThreadedWSGIServer with inphms's hooks; a
     # request thread says it is one (type "http") and since when it serves
     # (start_time), for whoever watches the threads (a time limit, SIGQUIT)
     from werkzeug.serving import ThreadedWSGIServer

@@ -11,7 +11,7 @@ import pytest
 from inphms import errors
 from inphms.config import configmanager
 from inphms.modules import module
-from tests.app.conftest import copy_addons
+from tests.support.apps import copy_addons
 from tests.support.client import api, request
 from tests.support.server import BIN
 

@@ -6,13 +6,14 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 
 import pytest
 
+from tests.support.process import LOAD_CLIENT, has_read, rss_kb
 from tests.support.server import finish_request, partial_request
+from tests.support.wait import wait_for
 
 LICENSE = "/lib/bootstrap.LICENSE"
 
@@ -100,35 +101,10 @@ def test_sighup_reexecs_same_pid_rereads_config_and_addons(server_factory, tmp_p
     assert "using the listening socket handed to this process" in server.log()
 
 
-CLIENT = textwrap.dedent("""
-    import http.client, sys, time
-    port, count, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    ok = failed = 0
-    end = time.monotonic() + limit
-    for i in range(count):
-        if time.monotonic() > end:
-            break
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", "/lib/bootstrap.LICENSE")
-            resp = conn.getresponse()
-            body = resp.read()
-            if resp.status == 200 and body.rstrip().endswith(b"SOFTWARE."):
-                ok += 1
-            else:
-                failed += 1
-            conn.close()
-        except Exception as exc:
-            failed += 1
-            print("failed:", repr(exc), file=sys.stderr)
-    print(ok, failed)
-""")
-
-
 def test_three_sighups_under_load_lose_no_request(server_factory):
     server = server_factory()
     pid = server.pid
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "12"],
+    client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, str(server.port), "100000", "12"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for reload_number in (2, 3, 4):
         time.sleep(1.5)
@@ -140,13 +116,6 @@ def test_three_sighups_under_load_lose_no_request(server_factory):
     assert ok > 100
     assert server.pid == pid
     assert server.log().count("SIGHUP received") == 3
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
 
 
 def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.app.conftest import copy_addons
-from tests.runtime.test_signals import CLIENT
+from tests.support.apps import copy_addons
+from tests.support.process import LOAD_CLIENT
 from tests.support.client import api, new_session, request
 from tests.support.server import ROOT, InphmsProcess
 
@@ -84,7 +84,7 @@ def test_api_answers_stay_per_greenlet(evented):
 
 
 def test_sighup_under_load_loses_nothing(evented):
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(evented.port), "100000", "8"],
+    client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, str(evented.port), "100000", "8"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     before = evented.log().count("HTTP service (gevent)")
     time.sleep(1.5)

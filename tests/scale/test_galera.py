@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from tests.app.conftest import copy_addons
-from tests.scale.test_nginx import BOOK, SLOWAPP, nginx_config
+from tests.support.apps import copy_addons
+from tests.support.proxies import BOOK, SLOWAPP, nginx_config, start_proxy
 from tests.support.client import api, request
 from tests.support.galera import GaleraCluster, missing
 from tests.support.server import BIN, ROOT, InphmsProcess, free_port
@@ -66,14 +66,8 @@ def cluster(tmp_path_factory):
         text = text.replace("    keepalive 16;", third + "    keepalive 16;")
         with open(conf, "w") as handle:
             handle.write(text)
-        proc = subprocess.Popen([nginx, "-c", conf, "-p", str(work)], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                if request(port, "GET", "/health/ready")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        proc = start_proxy([nginx, "-c", conf, "-p", str(work)], port, "/health/ready",
+                           stderr=subprocess.PIPE)
         yield {"db": db, "servers": servers, "port": port}
     finally:
         if proc is not None:

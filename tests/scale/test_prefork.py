@@ -7,36 +7,12 @@ import subprocess
 import sys
 import time
 
-import pytest
-
-from tests.runtime.test_signals import CLIENT, rss_kb
+from tests.support.process import LOAD_CLIENT, rss_kb, wait_children
 from tests.support.client import api
 from tests.support.server import finish_request, partial_request
 
 SLOWAPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "addons")
 LICENSE = "/lib/bootstrap.LICENSE"
-
-
-def children(pid):
-    with open(f"/proc/{pid}/task/{pid}/children") as handle:
-        return sorted(int(p) for p in handle.read().split())
-
-
-def wait_children(pid, count, timeout=15, other_than=()):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = children(pid)
-        if len(now) == count and not set(now) & set(other_than):
-            return now
-        time.sleep(0.1)
-    raise AssertionError(f"children of {pid}: {children(pid)}, wanted {count} new ones")
-
-
-@pytest.fixture
-def addons(tmp_path):
-    target = tmp_path / "addons"
-    shutil.copytree(SLOWAPP, target)
-    return str(target)
 
 
 def pids_answering(server, n=40):
@@ -74,7 +50,7 @@ def test_sighup_is_a_rolling_reload_without_failures(server_factory, addons):
     server = server_factory("--workers", "2", addons_path=addons, max_cron_threads=0)
     master = server.pid
     old = wait_children(master, 2)
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "8"],
+    client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, str(server.port), "100000", "8"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     server.signal(signal.SIGHUP)
@@ -164,7 +140,7 @@ def test_evented_workers_serve_and_roll(server_factory, addons):
     old = wait_children(server.pid, 2)
     assert pids_answering(server) <= set(old)
     server.wait_log("HTTP service (gevent)", count=2)
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "6"],
+    client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, str(server.port), "100000", "6"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     server.signal(signal.SIGHUP)

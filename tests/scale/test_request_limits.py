@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.scale.test_prefork import addons, wait_children  # noqa: F401  (fixture)
+from tests.support.process import wait_children
 from tests.support.client import api
 
 

@@ -8,7 +8,7 @@ from inphms import sessions, sql
 from inphms.config import config
 from tests.support.client import api, new_session, request
 from tests.support.db import query
-from tests.sessions.conftest import start_site
+from tests.support.site import start_site
 
 
 @pytest.fixture(scope="module")

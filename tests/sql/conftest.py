@@ -7,7 +7,6 @@
   addon ``shop`` (tests/sql/addons/shop: tables cat and prod).
 - ``mysql_db`` / ``sqlite_db``: ``db`` on one engine only.
 """
-import os
 import sys
 from pathlib import Path
 
@@ -21,34 +20,14 @@ import inphms  # noqa: E402  (installs the `tools` alias)
 from inphms import sql  # noqa: E402
 from inphms.config import config  # noqa: E402
 from inphms.modules.module import load_addons  # noqa: E402
-from tests.support.db import Target  # noqa: E402
+from tests.support import db as support_db  # noqa: E402
 
 ADDONS = Path(__file__).resolve().parent / "addons"
 ENGINES = ["sqlite", "mysql"]
 
 
-def point_config(options):
-    sql.close_all()
-    config.options.update(options)
-    sql.configure(config)
-
-
 def open_target(request, tmp_path, engine):
-    saved = dict(config.options)
-    options = {"data_dir": str(tmp_path / "data"), "db_maxconn": 16, "addons_path": [str(ADDONS)],
-               "db_engine": "sqlite", "db_name": "test"}
-    os.makedirs(options["data_dir"])
-    server = None
-    if engine == "mysql":
-        server = request.getfixturevalue("mariadb")
-        options.update(server.options(server.create_database()))
-    point_config(options)
-    yield Target(engine, options, server)
-    sql.close_all()
-    config.options.clear()
-    config.options.update(saved)
-    if server is not None:
-        server.drop_database(options["db_name"])
+    return support_db.open_target(request, tmp_path, engine, "test", addons_path=[str(ADDONS)])
 
 
 def init_tables():

@@ -19,7 +19,7 @@ from pymysql.constants import FIELD_TYPE
 from inphms import sql
 from inphms.config import config
 from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, engine_mysql, get_pool
-from tests.sql.conftest import point_config
+from tests.support.db import point_config
 from tools.sql import find_in_sql, insert_to_sql, kic_sql, run_sql
 
 

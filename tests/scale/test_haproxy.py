@@ -7,13 +7,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.support.client import request
 from tests.support.proxies import API_PID_LOOP, HAPROXY_EXAMPLE, SLOWAPP, haproxy_config, start_proxy
 from tests.support.server import InphmsProcess, free_port
+from tests.support.wait import wait_for
 
 @pytest.fixture
 def balanced(tmp_path):
@@ -51,7 +51,9 @@ def test_the_example_is_valid():
 def test_a_draining_server_leaves_before_it_closes(balanced):
     client = subprocess.Popen([sys.executable, "-c", API_PID_LOOP, str(balanced["port"]), "10"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    # the load is on: both servers answer it before one is stopped
+    for server in balanced["servers"]:
+        wait_for(lambda: "meth=api_pid 200" in server.log(), 15, "the load on both servers")
     one = balanced["servers"][0]
     one.signal(signal.SIGTERM)
     assert one.wait(30) == 0

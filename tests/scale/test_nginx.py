@@ -6,14 +6,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.support.apps import copy_addons
 from tests.support.client import api, request
+from tests.support.cron import settled_ticks
 from tests.support.proxies import API_PID_LOOP, BOOK, SLOWAPP, nginx_config, start_proxy
 from tests.support.server import BIN, InphmsProcess, free_port
+from tests.support.wait import wait_for
 
 @pytest.fixture(scope="module")
 def farm(tmp_path_factory, mariadb):
@@ -68,17 +69,19 @@ def test_login_through_nginx_and_every_server_serves_the_session(farm):
 
 def test_cron_runs_each_tick_once_across_both_servers(farm):
     from tests.support.db import query
-    time.sleep(7)
-    rows = query(farm["servers"][0].config_path,
-                 "SELECT due, pid FROM cron_book WHERE name = 'tick'")
+    rows = settled_ticks(lambda: query(farm["servers"][0].config_path,
+                                       "SELECT due, pid FROM cron_book WHERE name = 'tick'"))
     dues = [r[0] for r in rows]
-    assert len(dues) >= 3 and len(dues) == len(set(dues))
+    assert len(dues) == len(set(dues)) == 3
 
 
 def test_stopping_one_server_loses_no_request(farm):
     client = subprocess.Popen([sys.executable, "-c", API_PID_LOOP, str(farm["port"]), "6"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    # the load is on: both servers answer it before one is stopped
+    seen = [s.log().count("meth=api_pid 200") for s in farm["servers"]]
+    for server, before in zip(farm["servers"], seen):
+        wait_for(lambda: server.log().count("meth=api_pid 200") > before, 15, "the load on both servers")
     one = farm["servers"][0]
     one.signal(signal.SIGTERM)
     assert one.wait(30) == 0

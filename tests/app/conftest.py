@@ -1,22 +1,11 @@
 """A real server running the test addons of tests/app/addons (copied per module)."""
-import os
-import shutil
-
 import pytest
 
 from inphms import http
 from inphms.config import configmanager
 from inphms.modules import module
+from tests.support.apps import copy_addons
 from tests.support.server import InphmsProcess
-
-ADDONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "addons")
-
-
-def copy_addons(workdir):
-    target = os.path.join(str(workdir), "addons")
-    shutil.copytree(ADDONS, target, symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return target
 
 
 def application_in_process(workdir):

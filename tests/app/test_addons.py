@@ -11,7 +11,7 @@ import pytest
 from inphms import errors
 from inphms.config import configmanager
 from inphms.modules import module
-from tests.app.conftest import copy_addons
+from tests.support.apps import copy_addons
 from tests.support.client import api, request
 from tests.support.server import BIN
 
@@ -159,7 +159,7 @@ def test_new_addon_goes_live_on_sighup_without_dropping_a_request(server_factory
     assert api(server.port, "api_fresh")[0] == 404
     client = subprocess.Popen([sys.executable, "-c", LOOP, str(server.port), "6"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1)
+    time.sleep(1)           # pacing on purpose: the load runs on the first image a while
     folder = make_addon(addons, "fresh", depends=["appone"])
     os.makedirs(os.path.join(folder, "client", "admin"))
     os.makedirs(os.path.join(folder, "server", "apis", "api"))
@@ -208,6 +208,9 @@ def test_without_dev_reload_a_change_waits_for_sighup(server_factory, tmp_path):
     assert b">first<" in request(server.port, "GET", "/p?rpage=devpage")[2]
     with open(path, "w") as handle:
         handle.write(PAGE.format(name="devpage", text="second"))
+    # a window, with its reason: 2.5 s puts the new file's mtime past the
+    # second of the first (a cached module is checked to the second) and is
+    # two looks of the dev watcher (1 s), which this server must not have
     time.sleep(2.5)
     assert b">first<" in request(server.port, "GET", "/p?rpage=devpage")[2]
     server.signal(signal.SIGHUP)

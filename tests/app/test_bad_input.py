@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.sessions.conftest import start_site
-from tests.sessions.test_login import user_cli
+from tests.support.site import start_site
 from tests.support.client import api
+from tests.support.server import user_cli
 
 SEED = 24
 BODIES = 2000

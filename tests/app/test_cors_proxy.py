@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from tests.app.conftest import copy_addons
+from tests.support.apps import copy_addons
 from tests.support.client import request
 from tests.support.server import read_all
 

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from tests.app.conftest import application_in_process
-from tests.runtime.test_http11 import Wire
+from tests.support.http11 import Wire
 from tests.support import inprocess
 
 REQUESTS = 20

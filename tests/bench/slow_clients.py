@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.runtime.test_http11 import make_addon  # noqa: E402
-from tests.runtime.test_http_load import Normal, crowd, limit_files_to_1024, p99  # noqa: E402
+from tests.support.http11 import make_addon  # noqa: E402
+from tests.support.load import Normal, crowd, limit_files_to_1024, p99  # noqa: E402
 from tests.support.server import InphmsProcess  # noqa: E402
 
 CROWD_SECONDS = 30.0

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.browser import chromium
 
-from tests.sessions.conftest import start_site
+from tests.support.site import start_site
 
 SHOTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".run",
                      "screenshots")

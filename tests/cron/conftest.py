@@ -12,7 +12,6 @@ over/cronover (overrides ses_expire, broken job files).
 - ``servers(target)``: starts real ``inphms-bin`` processes on the target's
   database, each in its own folder; all are stopped at the end.
 """
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,24 +50,9 @@ def use_addons(*sets):
 
 
 def open_target(request, tmp_path, engine):
-    saved = dict(config.options)
-    options = {"data_dir": str(tmp_path / "data"), "db_maxconn": 16,
-               "db_engine": "sqlite", "db_name": "crontest"}
-    os.makedirs(options["data_dir"])
-    server = None
-    if engine == "mysql":
-        server = request.getfixturevalue("mariadb")
-        options.update(server.options(server.create_database()))
-    sql.close_all()
-    config.options.update(options)
-    sql.configure(config)
-    sql.init_database(config, use_addons("book"))
-    yield Target(engine, options, server)
-    sql.close_all()
-    config.options.clear()
-    config.options.update(saved)
-    if server is not None:
-        server.drop_database(options["db_name"])
+    for target in support_db.open_target(request, tmp_path, engine, "crontest", make=Target):
+        sql.init_database(config, use_addons("book"))
+        yield target
 
 
 @pytest.fixture(params=ENGINES)

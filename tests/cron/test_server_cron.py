@@ -8,18 +8,9 @@ import signal
 import time
 
 from inphms.service.cron_table import as_time
+from tests.support.wait import port_answers, wait_for
 
 LICENSE = "/lib/bootstrap.LICENSE"
-
-
-def wait_for(what, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = what()
-        if got:
-            return got
-        time.sleep(0.05)
-    return what()
 
 
 def steps(db, name=None):
@@ -115,7 +106,10 @@ def test_a_second_sigterm_does_not_wait_for_the_job(sqlite_crondb, servers):
     assert start, server.log()
     server.signal(signal.SIGTERM)
     server.wait_log("stopping gracefully")
-    time.sleep(0.5)
+    # past the shutdown (the port is closed), the main thread is found waiting for the job
+    wait_for(lambda: not port_answers(server.port), 10, "the listening socket to close")
+    server.signal(signal.SIGQUIT)
+    assert "in wait_cron" in server.wait_log("SIGQUIT: stacks of")
     assert server.proc.poll() is None, "the first SIGTERM waits for the job"
     server.signal(signal.SIGTERM)
     assert server.wait(10) == 1
@@ -128,6 +122,8 @@ def test_max_cron_threads_0_runs_no_cron(sqlite_crondb, servers):
     server = servers(db, "book").make(max_cron_threads=0)
     status, _, _ = server.get(LICENSE)
     assert status == 200
+    # a window, with its reason: with a cron thread, book's tick (every 2 s)
+    # books a step within one tick of the start; 3 s is that tick and more
     time.sleep(3)
     assert steps(db) == []
     assert db.value("SELECT COUNT(*) FROM cron") == 0

@@ -67,6 +67,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.wait import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 ALL_DOCS = ["README.md"] + sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md"))
 
@@ -419,17 +421,6 @@ def answers(port, server=None):
         return False
 
 
-def wait_for(check, what, timeout=30, step=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout}s for {what}")
-        time.sleep(step)
-
-
 def read(path):
     try:
         return Path(path).read_text(encoding="utf-8", errors="replace")
@@ -710,7 +701,7 @@ class Runner:
                 return read(logfile).count(spec["text"]) > before
             return answers(port)
 
-        wait_for(ready, f"{cmd!r} to be ready", timeout=60)
+        wait_for(ready, 60, f"{cmd!r} to be ready", step=0.2)
         out = server.out()
         found = re.search(r"created with password (\S+)", out)
         if found and self.password is None:
@@ -1089,18 +1080,20 @@ def test_getting_started_commands(tmp_path):
                 assert title.format("Products") in page(port, ses, "prodlist")[2]
             elif cmd == "kill -HUP <pid>" and n == 1:
                 server = r.servers[-1]
-                wait_for(lambda: server.err().count("HTTP service (threaded)") >= 2, "the reload")
+                wait_for(lambda: server.err().count("HTTP service (threaded)") >= 2, 30, "the reload",
+                         step=0.2)
                 assert "SIGHUP received" in server.err() and server.proc.poll() is None
                 assert title.format("Our products") in page(port, ses, "prodlist")[2]
             elif cmd == "python inphms-bin --server --dev reload":
                 # the watcher starts after the HTTP service: it may log after an answer
-                wait_for(lambda: "dev reload: watching" in step.server.err(), "the dev reload watcher")
+                wait_for(lambda: "dev reload: watching" in step.server.err(), 30,
+                         "the dev reload watcher", step=0.2)
                 assert r.servers[0].proc.returncode == 0
                 # the list is open in the browser: its code is loaded
                 assert title.format("Our products") in page(port, ses, "prodlist")[2]
             elif cmd.startswith("sed -i"):
-                wait_for(lambda: title.format("All products") in page(port, ses, "prodlist")[2],
-                         "the dev reload")
+                wait_for(lambda: title.format("All products") in page(port, ses, "prodlist")[2], 30,
+                         "the dev reload", step=0.2)
                 assert "changed: reloading" in r.servers[-1].err()
             elif cmd == "python inphms-bin scaffold notes":
                 assert step.out.startswith("addon notes written in addons/notes\n"), step.out
@@ -1111,7 +1104,8 @@ def test_getting_started_commands(tmp_path):
                 # for the image that started after this SIGHUP, not the last one
                 server = r.servers[-1]
                 wait_for(lambda: server.err().count("SIGHUP received") >= 2
-                         and server.err().count("HTTP service (threaded)") >= 3, "the reload")
+                         and server.err().count("HTTP service (threaded)") >= 3, 30, "the reload",
+                         step=0.2)
                 assert ">Notes</h5>" in page(port, ses)[2]
                 status, _, html = page(port, ses, "notes")
                 assert status == 200 and "id=notes" in html
@@ -1166,7 +1160,7 @@ def test_addons_commands(tmp_path):
         server = Server("shop", [sys.executable, "inphms-bin", "-c", str(conf)], r.root, r.env,
                         r.logs, port)
         r.servers.append(server)
-        wait_for(lambda: answers(port, server), "the shop server")
+        wait_for(lambda: answers(port, server), 30, "the shop server", step=0.2)
         ses = new_session(str(conf), user_id=10000)
         from inphms import sql
         sql.close_all()
@@ -1265,6 +1259,9 @@ def test_deploy_commands(tmp_path, mariadb):
                     assert page(p1, ses)[0] == 200
                     assert "Listening at: http://127.0.0.1:%d" % p1 in step.server.err()
                 elif "--no-http-enable" in cmd:
+                    # a window, with its reason: this server opens no port, so there is
+                    # no answer to wait for; a start that fails, or forks workers
+                    # anyway, does so within its first second
                     time.sleep(1)
                     assert step.server.proc.poll() is None
                     assert not re.search(rf"{step.server.pid} INFO inphms.service.prefork", read(log))
@@ -1280,8 +1277,8 @@ def test_deploy_commands(tmp_path, mariadb):
                     # move) writes its line to a new inphms.log
                     mariadb_admin(mariadb, "UPDATE cron SET next_run = '2000-01-01 00:00:00' "
                                            "WHERE name = 'ses_expire';", dbs[0])
-                    wait_for(lambda: "INFO inphms.service.cron: cron job ses_expire ok" in read(log),
-                             "a server to write to a new log file")
+                    wait_for(lambda: "INFO inphms.service.cron: cron job ses_expire ok" in read(log), 30,
+                             "a server to write to a new log file", step=0.2)
                 elif cmd.endswith("cron list"):
                     for job in ("archive", "ses_expire", "prod_stats"):
                         assert re.search(rf"^{job} .* ok$", step.out, re.M), step.out
@@ -1311,7 +1308,7 @@ def apache_live_check(r, tmp_path, doc, backend):
                 return fetch(port, "GET", "/lib/bootstrap.LICENSE", source="127.0.0.2")[0] == 200
             except OSError:
                 return False
-        wait_for(up, "Apache")
+        wait_for(up, 30, "Apache", step=0.2)
         status, headers, _ = fetch(port, "GET", "/", source="127.0.0.2")
         assert status == 302 and headers["Location"].endswith("/pages/login/")
         log = read(r.paths["/var/"] + "log/inphms/inphms.log")

@@ -10,7 +10,7 @@ without a traceback.
 import pytest
 
 from inphms.httpserver.accesslog import SECRET_KEYS
-from tests.runtime.test_http11 import SMALL, Wire, req, start_server
+from tests.support.http11 import SMALL, Wire, req, start_server
 
 WAIT = 5
 

@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from tests.runtime.test_http11 import SMALL, Wire, make_addon, req
+from tests.support.http11 import SMALL, Wire, make_addon, req
 from tests.support.server import InphmsProcess
 
 HERE = pathlib.Path(__file__).parent

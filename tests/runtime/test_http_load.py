@@ -16,99 +16,13 @@ The long versions with the issue's full figures (400 calls of 15 s, longer
 crowds) are in tests/bench/slow_clients.py.
 """
 import resource
-import socket
-import threading
 import time
 
 import pytest
 
-from tests.runtime.test_http11 import SMALL, make_addon
+from tests.support.http11 import make_addon
+from tests.support.load import Normal, crowd, limit_files_to_1024, p99
 from tests.support.server import InphmsProcess
-
-NORMAL_CLIENTS = 3
-ANSWER_WAIT = 5.0
-
-
-class Normal:
-    """Normal clients in threads: GET /lib/small.txt, a new connection each, timed."""
-
-    def __init__(self, port):
-        self.port = port
-        self.samples = []       # (monotonic start, seconds or None when it failed)
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self.run, daemon=True)
-                        for _ in range(NORMAL_CLIENTS)]
-
-    def start(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def finish(self):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(ANSWER_WAIT * 2)
-
-    def run(self):
-        while not self.stop.is_set():
-            started = time.monotonic()
-            self.samples.append((started, self.one()))
-            time.sleep(0.02)
-
-    def one(self):
-        started = time.monotonic()
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=ANSWER_WAIT) as sock:
-                sock.sendall(b"GET /lib/small.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-                data = b""
-                while True:
-                    more = sock.recv(65536)
-                    if not more:
-                        break
-                    data += more
-        except OSError:
-            return None
-        if not data.startswith(b"HTTP/1.1 200") or not data.endswith(SMALL):
-            return None
-        return time.monotonic() - started
-
-    def between(self, start, end):
-        return [took for at, took in self.samples if start <= at < end]
-
-
-def p99(values):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * 0.99))]
-
-
-def crowd(port, count, head, byte, every, seconds):
-    """``count`` connections sending ``head``, then ``byte`` each every ``every`` s,
-    for ``seconds``; returns them (still open, unless the server closed them)."""
-    socks = []
-    for _ in range(count):
-        sock = socket.socket()
-        sock.setblocking(False)
-        try:
-            sock.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
-        socks.append(sock)
-    time.sleep(0.2)
-    sent_head = set()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        for sock in socks:
-            try:
-                if sock not in sent_head:
-                    sock.send(head)
-                    sent_head.add(sock)
-                else:
-                    sock.send(byte)
-            except OSError:
-                pass
-        time.sleep(every)
-    return socks
-
 
 @pytest.fixture
 def server_factory(tmp_path):
@@ -157,10 +71,6 @@ def raise_own_file_limit(want):
     if hard != resource.RLIM_INFINITY and hard < want:
         pytest.skip(f"this process may open only {hard} files")
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-
-
-def limit_files_to_1024():
-    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
 
 
 def test_1100_slowloris_under_1024_open_files(server_factory):

@@ -107,7 +107,7 @@ def test_a_kept_alive_connection_serves_a_request_after_a_pause(serve):
     server = serve(small_app)
     with connect(server) as sock:
         for pause in (0, LIMIT / 2):
-            time.sleep(pause)       # several ticks, under the limit
+            time.sleep(pause)       # on purpose: the client idles several ticks, under the limit
             sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             assert read_answer(sock).startswith(b"HTTP/1.1 200")
 

@@ -5,6 +5,7 @@ whose requests record how many run at once, driven over loopback.  The
 real server's side of the same rules (arrival order, lending, pipelining)
 is in test_http11.py.
 """
+import os
 import socket
 import threading
 import time
@@ -12,7 +13,8 @@ import time
 import pytest
 
 from inphms.httpserver import pool as httppool
-from tests.support import inprocess
+from tests.support import inprocess, process
+from tests.support.wait import wait_for
 
 WAIT = 5.0      # seconds: the longest anything here is waited for
 
@@ -32,6 +34,7 @@ class Recorder:
             self.running += 1
             self.most = max(self.most, self.running)
         try:
+            # the request's own work, on purpose: a slow page holds its thread this long
             time.sleep({"/slow": 0.6, "/pause": 0.05}.get(environ["PATH_INFO"], 0))
         finally:
             with self.lock:
@@ -53,6 +56,11 @@ def serve():
     yield start
     for server in servers:
         inprocess.close(server)
+
+
+def has_read(server, count=1):
+    """Wait until the server holds ``count`` connections with everything sent to them read."""
+    process.has_read(os.getpid(), server.server_address[1], count, WAIT)
 
 
 def connect(server):
@@ -97,7 +105,7 @@ def test_heads_that_come_slowly_wait_in_the_poller_not_in_a_thread(serve):
     halves = [connect(server) for _ in range(3)]
     for sock in halves:
         sock.sendall(b"GET /pause HTTP/1.1\r\nHost: t\r\n")
-    time.sleep(0.3)
+    has_read(server, 3)     # the three half heads are in the poller's hands
     with connect(server) as sock:
         started = time.monotonic()
         ask(sock, "/")
@@ -115,7 +123,8 @@ def test_a_slow_request_lends_a_thread_until_it_ends(serve):
     done = threading.Event()
     slow_thread = threading.Thread(target=lambda: (ask(slow, "/slow"), done.set()))
     slow_thread.start()
-    time.sleep(0.3)         # past slow: a second thread takes the quick request
+    # past slow: the pool lends a second thread, which takes the quick request
+    wait_for(lambda: server.pool.threads == 2, WAIT, "the pool to lend a thread")
     with connect(server) as sock:
         ask(sock, "/")
     assert not done.is_set(), "the quick request waited for the slow one"
@@ -123,10 +132,8 @@ def test_a_slow_request_lends_a_thread_until_it_ends(serve):
     slow_thread.join(WAIT)
     assert done.is_set()
     # the lent thread leaves at its next look (THREAD_POLL), the pool is one thread again
-    deadline = time.monotonic() + httppool.THREAD_POLL + WAIT
-    while server.pool.threads != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.pool.threads == 1
+    wait_for(lambda: server.pool.threads == 1, httppool.THREAD_POLL + WAIT,
+             "the lent thread to leave")
     slow.close()
 
 
@@ -135,7 +142,7 @@ def test_without_lending_a_slow_request_holds_the_only_thread(serve):
     slow = connect(server)
     slow_thread = threading.Thread(target=ask, args=(slow, "/slow"))
     slow_thread.start()
-    time.sleep(0.2)
+    wait_for(lambda: app.running == 1, WAIT, "the slow request to reach the application")
     with connect(server) as sock:
         started = time.monotonic()
         ask(sock, "/")
@@ -149,7 +156,7 @@ def test_a_client_leaving_in_the_middle_of_its_head_frees_its_connection(serve):
     server, _ = serve(1)
     sock = connect(server)
     sock.sendall(b"GET / HTTP/1.1\r\nHo")
-    time.sleep(0.2)
+    has_read(server)
     assert server.connections == 1
     sock.close()
     assert server.wait_idle(WAIT)
@@ -159,18 +166,15 @@ def test_a_client_leaving_in_the_middle_of_its_head_frees_its_connection(serve):
 
 def busy_becomes(server, count):
     """True once the server counts ``count`` requests in flight (it counts after it answers)."""
-    deadline = time.monotonic() + WAIT
-    while server.busy != count and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return server.busy == count
+    return wait_for(lambda: server.busy == count, WAIT)
 
 
 def test_a_request_counts_in_flight_from_its_first_byte(serve):
     # a reload for memory waits for requests in flight: one still arriving counts
     server, _ = serve(1)
     with connect(server) as sock:
-        time.sleep(0.2)
-        assert server.busy == 0         # connected, nothing sent
+        has_read(server)                # accepted, nothing sent: not yet in flight
+        assert server.busy == 0
         sock.sendall(b"GET / HTTP/1.1\r\nHo")
         assert busy_becomes(server, 1)
         sock.sendall(b"st: t\r\n\r\n")
@@ -211,7 +215,7 @@ def test_lending_stops_at_the_thread_cap(serve):
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             most = max(most, server.pool.threads)
-            time.sleep(0.01)
+            time.sleep(0.01)    # sampling pace: the pool's size, 100 looks in the second the crowd lasts
         for sock in socks:
             assert answer_of(sock)[0] == 200
             sock.close()
@@ -269,9 +273,9 @@ def test_a_thread_that_failed_to_start_is_not_counted(serve, monkeypatch):
     socks = [connect(server) for _ in range(3)]
     for sock in socks:
         sock.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-    time.sleep(0.3)         # past slow: the pool tries to lend, and fails
+    # past slow: the pool tries to lend, fails, and lowers its cap to the threads it has
+    wait_for(lambda: server.pool.max_threads == 1, WAIT, "the failed lend to lower the cap")
     assert server.pool.threads == 1
-    assert server.pool.max_threads == 1
     for sock in socks:      # the one thread still serves them all, in turn
         assert answer_of(sock)[0] == 200
         sock.close()
@@ -306,7 +310,7 @@ def test_slow_bodies_wait_in_the_poller_not_in_a_thread(serve):
     uploads = [connect(server) for _ in range(5)]
     for sock in uploads:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf")
-    time.sleep(0.2)
+    has_read(server, 5)     # the half bodies are in the poller's hands
     with connect(server) as sock:
         started = time.monotonic()
         ask(sock, "/")

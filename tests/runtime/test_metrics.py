@@ -6,10 +6,10 @@ import os
 import re
 import shutil
 import signal
-import time
 
 from tests.support.client import api
 from tests.support.server import ROOT
+from tests.support.wait import wait_for
 
 BOOK = os.path.join(ROOT, "tests", "cron", "addons", "book", "cronbook")
 BOOM = os.path.join(ROOT, "tests", "cron", "addons", "slow", "cronslow")
@@ -78,25 +78,23 @@ def test_threaded_server_counts_requests_cron_and_reloads(server_factory, tmp_pa
     assert value(text, "inphms_db_pool_waiting") == 0
     assert value(text, "inphms_server_reloads") == 0
     # cron: boom fails every second, tick succeeds every two
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    def cron_counted():
         text = scrape(server)
         if (value(text, "inphms_cron_runs_total", job="boom", status="error") or 0) >= 2 and \
                 value(text, "inphms_cron_runs_total", job="tick", status="ok"):
-            break
-        time.sleep(0.5)
+            return text
+    text = wait_for(cron_counted, 15, step=0.5) or scrape(server)
     assert value(text, "inphms_cron_runs_total", job="boom", status="error") >= 2
     assert value(text, "inphms_cron_runs_total", job="tick", status="ok") >= 1
     pid = server.pid
     server.signal(signal.SIGHUP)
     server.wait_log("HTTP service", count=2)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    def scraped():
         try:
-            text = scrape(server)
-            break
+            return scrape(server)
         except (OSError, AssertionError):
-            time.sleep(0.1)
+            return None
+    text = wait_for(scraped, 15, "a scrape after the reload", step=0.1)
     assert value(text, "inphms_server_reloads") == 1 and server.pid == pid
 
 
@@ -119,10 +117,11 @@ def test_prefork_workers_add_up_in_one_exposition(server_factory, tmp_path):
     old = set(re.findall(r"http worker (\d+) started", server.log()))
     server.signal(signal.SIGHUP)
     server.wait_log("stopping 2 workers of the previous image")
-    time.sleep(2)
+
+    def old_gauges():
+        return [f for f in os.listdir(folder) if "livesum" in f and f.split("_")[-1][:-3] in old]
     # the old workers' live gauges are gone with them
-    files = os.listdir(folder)
-    assert not [f for f in files if "livesum" in f and f.split("_")[-1][:-3] in old], files
+    wait_for(lambda: not old_gauges(), 15, f"the old workers' gauges {old_gauges()} to go")
     text = scrape(server)
     assert value(text, "inphms_server_reloads") == 1
     # the old workers' requests still count; their gauges no longer do

@@ -4,9 +4,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
+from tests.support.process import has_read
 from tests.support.server import BIN, ROOT, finish_request, free_port, partial_request
+from tests.support.wait import wait_port
 
 LICENSE = "/lib/bootstrap.LICENSE"
 
@@ -31,15 +32,7 @@ def test_plain_launcher_and_server_flag_both_serve(tmp_path):
         proc = subprocess.Popen([sys.executable, BIN] + extra, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            else:
-                raise AssertionError("server did not listen on the port of ./inphms.conf")
+            wait_port(port, 15, proc)       # the port of ./inphms.conf
         finally:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(15) == 0
@@ -89,9 +82,12 @@ def test_max_http_threads_makes_third_request_wait(server_factory):
     server = server_factory(env={"INPHMS_MAX_HTTP_THREADS": "2"})
     first = partial_request(server.port, LICENSE)
     second = partial_request(server.port, LICENSE)
-    time.sleep(0.5)
+    has_read(server.pid, server.port, 2)        # both slots are taken
     third = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     third.sendall(f"GET {LICENSE} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    # a window, with its reason: the third connection waits unaccepted, so
+    # there is no event to see; a request that ran would be answered from a
+    # static file in milliseconds, and 1.5 s without an answer is a wait for a slot
     third.settimeout(1.5)
     try:
         data = third.recv(100)
@@ -108,7 +104,7 @@ def test_max_http_threads_makes_third_request_wait(server_factory):
 def test_without_cap_many_requests_run_at_once(server_factory):
     server = server_factory()
     socks = [partial_request(server.port, LICENSE) for _ in range(5)]
-    time.sleep(0.3)
+    has_read(server.pid, server.port, 5)
     status, _, _ = server.get(LICENSE, timeout=5)
     assert status == 200
     for sock in socks:

@@ -6,13 +6,14 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 
 import pytest
 
+from tests.support.process import LOAD_CLIENT, has_read, rss_kb
 from tests.support.server import finish_request, partial_request
+from tests.support.wait import port_answers, wait_for
 
 LICENSE = "/lib/bootstrap.LICENSE"
 
@@ -21,11 +22,14 @@ LICENSE = "/lib/bootstrap.LICENSE"
 def test_graceful_stop_finishes_request_in_flight(server_factory, signum):
     server = server_factory()
     sock = partial_request(server.port, LICENSE)
-    server.wait_log("HTTP service")
-    time.sleep(0.3)     # the request thread is now reading the headers
+    has_read(server.pid, server.port)       # the server is reading its head
     server.signal(signum)
     server.wait_log("stopping gracefully")
-    time.sleep(0.5)
+    # the listening socket is closed: the stop is past its shutdown, and the
+    # main thread is found waiting for the request in flight, not exiting
+    wait_for(lambda: not port_answers(server.port), 10, "the listening socket to close")
+    server.signal(signal.SIGQUIT)
+    assert "in wait_requests" in server.wait_log("SIGQUIT: stacks of")
     assert server.proc.poll() is None, "exited with a request in flight"
     response = finish_request(sock)
     assert response.startswith(b"HTTP/1.1 200")
@@ -39,10 +43,11 @@ def test_graceful_stop_finishes_request_in_flight(server_factory, signum):
 def test_second_signal_exits_at_once(server_factory):
     server = server_factory()
     sock = partial_request(server.port, LICENSE)
-    time.sleep(0.3)
+    has_read(server.pid, server.port)
     server.signal(signal.SIGTERM)
     server.wait_log("stopping gracefully")
-    time.sleep(0.3)
+    # past the shutdown (the port is closed), waiting for the request: only a second signal ends it
+    wait_for(lambda: not port_answers(server.port), 10, "the listening socket to close")
     assert server.proc.poll() is None
     server.signal(signal.SIGTERM)
     assert server.wait(5) != 0
@@ -53,7 +58,7 @@ def test_second_signal_exits_at_once(server_factory):
 def test_sigquit_dumps_every_thread(server_factory):
     server = server_factory()
     sock = partial_request(server.port, LICENSE)
-    time.sleep(0.3)
+    has_read(server.pid, server.port)       # the poller holds the half-sent request
     server.signal(signal.SIGQUIT)
     log = server.wait_log("SIGQUIT: stacks of")
     assert "# thread MainThread" in log
@@ -100,38 +105,13 @@ def test_sighup_reexecs_same_pid_rereads_config_and_addons(server_factory, tmp_p
     assert "using the listening socket handed to this process" in server.log()
 
 
-CLIENT = textwrap.dedent("""
-    import http.client, sys, time
-    port, count, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    ok = failed = 0
-    end = time.monotonic() + limit
-    for i in range(count):
-        if time.monotonic() > end:
-            break
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", "/lib/bootstrap.LICENSE")
-            resp = conn.getresponse()
-            body = resp.read()
-            if resp.status == 200 and body.rstrip().endswith(b"SOFTWARE."):
-                ok += 1
-            else:
-                failed += 1
-            conn.close()
-        except Exception as exc:
-            failed += 1
-            print("failed:", repr(exc), file=sys.stderr)
-    print(ok, failed)
-""")
-
-
 def test_three_sighups_under_load_lose_no_request(server_factory):
     server = server_factory()
     pid = server.pid
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(server.port), "100000", "12"],
+    client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, str(server.port), "100000", "12"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for reload_number in (2, 3, 4):
-        time.sleep(1.5)
+        time.sleep(1.5)     # pacing on purpose: each image serves the load for a while
         server.signal(signal.SIGHUP)
         server.wait_log("HTTP service", count=reload_number, timeout=20)
     out, err = client.communicate(timeout=60)
@@ -140,13 +120,6 @@ def test_three_sighups_under_load_lose_no_request(server_factory):
     assert ok > 100
     assert server.pid == pid
     assert server.log().count("SIGHUP received") == 3
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
 
 
 def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):
@@ -163,6 +136,9 @@ def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):
     pid = server.pid
     socks = [partial_request(server.port, LICENSE) for _ in range(100)]
     server.wait_log("request(s) in flight end")
+    # a window, with its reason: the main loop looks at memory once a tick
+    # (1 s, MAIN_LOOP_TICK); 1.5 s lets it look again with the 100 requests
+    # still in flight, and a reload would log its start at once
     time.sleep(1.5)
     assert server.log().count("inphms version") == 1, "reloaded with requests in flight"
     for sock in socks:
@@ -176,6 +152,8 @@ def test_memory_soft_limit_reloads_when_idle(server_factory, tmp_path):
 def test_soft_limit_below_a_fresh_server_does_not_loop(server_factory):
     server = server_factory(limit_memory_soft=1024 * 1024)
     server.wait_log("memory reloads are off")
+    # a window, with its reason: a soft limit still on would reload at the
+    # main loop's first look (a tick is 1 s); 2.5 s is two looks and a start
     time.sleep(2.5)
     assert server.log().count("inphms version") == 1
 
@@ -185,7 +163,10 @@ def test_sighups_in_quick_succession_never_kill_the_server(server_factory):
     pid = server.pid
     for _ in range(4):
         server.signal(signal.SIGHUP)
-        time.sleep(0.15)
+        time.sleep(0.15)    # pacing on purpose: the next SIGHUP lands mid-reload
+    # a window, with its reason: the SIGHUPs may fold into fewer reloads, so
+    # there is no count of starts to wait for; one reload (stop, re-exec,
+    # start) takes well under a second here, and 3 s covers the last one
     time.sleep(3)
     assert server.proc.poll() is None, server.log()
     server.wait_ready()
@@ -233,7 +214,7 @@ class KeepAliveClient:
                     sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
             except OSError:
                 sock = None
-                time.sleep(0.02)        # between two images: the port is handed over
+                time.sleep(0.02)        # retry pace: between two images the port is handed over
                 continue
             try:
                 sock.sendall(request)
@@ -276,10 +257,10 @@ def test_keep_alive_posts_across_three_sighups_all_answered(server_factory):
     for client in clients:
         client.thread.start()
     for reload_number in (2, 3, 4):
-        time.sleep(1.0)
+        time.sleep(1.0)     # pacing on purpose: the clients post on each image for a while
         server.signal(signal.SIGHUP)
         server.wait_log("HTTP service", count=reload_number, timeout=20)
-    time.sleep(0.5)
+    time.sleep(0.5)         # pacing on purpose: and on the last one
     for client in clients:
         client.stop = True
         client.thread.join(15)
@@ -292,7 +273,7 @@ def test_keep_alive_posts_across_three_sighups_all_answered(server_factory):
 def test_a_connection_made_during_a_stop_is_answered_or_refused_never_reset(server_factory):
     server = server_factory()
     busy = partial_request(server.port, LICENSE)    # keeps the stop going for a while
-    time.sleep(0.3)
+    has_read(server.pid, server.port)
     outcomes = {"answered": 0, "refused": 0, "reset": 0}
 
     def connect_repeatedly():
@@ -301,7 +282,7 @@ def test_a_connection_made_during_a_stop_is_answered_or_refused_never_reset(serv
                 sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
             except ConnectionRefusedError:
                 outcomes["refused"] += 1
-                time.sleep(0.01)
+                time.sleep(0.01)    # retry pace
                 continue
             try:
                 sock.sendall(f"GET {LICENSE} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
@@ -314,10 +295,11 @@ def test_a_connection_made_during_a_stop_is_answered_or_refused_never_reset(serv
 
     connector = threading.Thread(target=connect_repeatedly, daemon=True)
     connector.start()
-    time.sleep(0.2)
+    wait_for(lambda: outcomes["answered"], 10, "the connector's first answer")
     server.signal(signal.SIGTERM)
     server.wait_log("stopping gracefully")
-    time.sleep(1.0)
+    # connections keep coming through the stop until the port is seen refusing
+    wait_for(lambda: outcomes["refused"], 10, "a connection refused once the port closed")
     assert finish_request(busy).startswith(b"HTTP/1.1 200")
     assert server.wait(15) == 0
     connector.join(15)

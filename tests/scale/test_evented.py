@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.app.conftest import copy_addons
-from tests.runtime.test_signals import CLIENT
+from tests.support.apps import copy_addons
+from tests.support.process import LOAD_CLIENT
 from tests.support.client import api, new_session, request
 from tests.support.server import ROOT, InphmsProcess
 
@@ -84,10 +84,10 @@ def test_api_answers_stay_per_greenlet(evented):
 
 
 def test_sighup_under_load_loses_nothing(evented):
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(evented.port), "100000", "8"],
+    client = subprocess.Popen([sys.executable, "-c", LOAD_CLIENT, str(evented.port), "100000", "8"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     before = evented.log().count("HTTP service (gevent)")
-    time.sleep(1.5)
+    time.sleep(1.5)     # pacing on purpose: the first image serves the load for a while
     evented.signal(signal.SIGHUP)
     evented.wait_log("HTTP service (gevent)", count=before + 1, timeout=30)
     out, err = client.communicate(timeout=60)
@@ -152,7 +152,7 @@ ticks = []
 def ticker():
     while True:
         ticks.append(1)
-        gevent.sleep(0.001)
+        gevent.sleep(0.001)     # on purpose: the ticker yields, and counts how often it gets back
 
 
 def others_ran(seconds, wait=None):
@@ -172,7 +172,7 @@ def statements(sql, count):
 
 
 gevent.spawn(ticker)
-gevent.sleep(0.01)
+gevent.sleep(0.01)      # on purpose: let the ticker start before the measures
 ran = [others_ran(0.1, wait=0), others_ran(0.1, wait=1.0), others_ran(0.3, wait=0.02)]
 engine_mysql.wait_for_answers(1.0)
 statements("SELECT 1", 20)

@@ -19,11 +19,13 @@ import time
 
 import pytest
 
-from tests.app.conftest import copy_addons
-from tests.scale.test_nginx import BOOK, SLOWAPP, nginx_config
+from tests.support.apps import copy_addons
+from tests.support.cron import settled_ticks
+from tests.support.proxies import BOOK, SLOWAPP, nginx_config, start_proxy
 from tests.support.client import api, request
 from tests.support.galera import GaleraCluster, missing
 from tests.support.server import BIN, ROOT, InphmsProcess, free_port
+from tests.support.wait import wait_for
 
 GALERAAPP = os.path.join(ROOT, "tests", "scale", "addons", "galeraapp")
 DATABASE = "inphms_galera"
@@ -66,14 +68,8 @@ def cluster(tmp_path_factory):
         text = text.replace("    keepalive 16;", third + "    keepalive 16;")
         with open(conf, "w") as handle:
             handle.write(text)
-        proc = subprocess.Popen([nginx, "-c", conf, "-p", str(work)], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                if request(port, "GET", "/health/ready")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        proc = start_proxy([nginx, "-c", conf, "-p", str(work)], port, "/health/ready",
+                           stderr=subprocess.PIPE)
         yield {"db": db, "servers": servers, "port": port}
     finally:
         if proc is not None:
@@ -250,12 +246,12 @@ def test_a_transaction_that_loses_certification_is_reported_not_run_again(cluste
 
 
 def test_cron_runs_once_per_tick_across_the_cluster(cluster):
-    time.sleep(7)
-    rows = synced_rows(cluster["db"], 0, "SELECT due, pid FROM cron_book WHERE name = 'tick'")
+    rows = settled_ticks(lambda: synced_rows(cluster["db"], 0,
+                                             "SELECT due, pid FROM cron_book WHERE name = 'tick'"))
     dues = [r[0] for r in rows]
     figure(f"cron: {len(dues)} runs of tick, {len(set(dues))} distinct ticks, "
            f"by {len({r[1] for r in rows})} processes")
-    assert len(dues) >= 3 and len(dues) == len(set(dues))
+    assert len(dues) == len(set(dues)) == 3
 
 
 def test_a_database_node_killed_under_write_load(cluster):
@@ -263,13 +259,13 @@ def test_a_database_node_killed_under_write_load(cluster):
     writers = [Writer(s.port, f"k{i}", seconds=12) for i, s in enumerate(servers)]
     for w in writers:
         w.start()
-    time.sleep(2)
+    # the load is on: every server has acknowledged writes before the kill
+    wait_for(lambda: all(w.acked for w in writers), 15, "a write acknowledged through each server")
     db.kill(1)
     killed = time.monotonic()
-    time.sleep(3)
     # server two's node is gone: not ready, in bounded time
-    status, _, body = servers[1].get("/health/ready", timeout=10)
-    assert status == 503, body
+    wait_for(lambda: servers[1].get("/health/ready", timeout=10)[0] == 503, 10,
+             "server two to be not ready", step=0.2)
     before = os.path.getsize(db.nodes[1].log)
     restarted = time.monotonic()
     st = db.restart(1)
@@ -299,10 +295,8 @@ def test_a_database_node_killed_under_write_load(cluster):
     for node in range(3):
         assert lost_writes(db, acked, node) == []
     # server two serves again on its rejoined node
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and servers[1].get("/health/ready")[0] != 200:
-        time.sleep(0.2)
-    assert servers[1].get("/health/ready")[0] == 200
+    wait_for(lambda: servers[1].get("/health/ready")[0] == 200, 20,
+             "server two to be ready on its rejoined node", step=0.2)
     ok, answer = call(servers[1].port, "api_gal_put", {"token": "after-rejoin"})
     assert ok, answer
     assert lost_writes(db, ["after-rejoin"], 1) == []
@@ -315,14 +309,12 @@ def test_a_node_cut_off_refuses_stale_data(cluster):
     synced_rows(db, 2, "SELECT 1")      # node three has it
     db.isolate(2, True)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and db.nodes[2].status()["wsrep_ready"] == "ON":
-            time.sleep(0.2)
+        wait_for(lambda: db.nodes[2].status()["wsrep_ready"] != "ON", 20, step=0.2)
         st = db.nodes[2].status()
         figure(f"cut off: node three {st['wsrep_cluster_status']}, wsrep_ready "
                f"{st['wsrep_ready']}")
         assert st["wsrep_ready"] == "OFF"
-        time.sleep(1.1)     # past readiness's cached look
+        time.sleep(1.1)     # on purpose, time itself: past readiness's cached look (1 s)
         status, _, body = servers[2].get("/health/ready", timeout=10)
         assert status == 503 and b"galera node not ready (wsrep_ready OFF" in body, body
         started = time.monotonic()
@@ -341,9 +333,7 @@ def test_a_node_cut_off_refuses_stale_data(cluster):
     finally:
         db.isolate(2, False)
     db.wait_synced(db.nodes[2], 60)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and servers[2].get("/health/ready")[0] != 200:
-        time.sleep(0.2)
+    wait_for(lambda: servers[2].get("/health/ready")[0] == 200, 20, step=0.2)
     ok, answer = call(servers[2].port, "api_gal_get", {"token": "during-cut"})
     assert ok and answer["token"] == "during-cut", answer
 
@@ -352,7 +342,10 @@ def test_an_app_server_killed_behind_nginx(cluster):
     db, servers = cluster["db"], cluster["servers"]
     writer = Writer(cluster["port"], "n", seconds=6)
     writer.start()
-    time.sleep(2)
+    # the load is on, and server three has its share of it, before the kill
+    before = servers[2].log().count("meth=api_gal_put 200")
+    wait_for(lambda: servers[2].log().count("meth=api_gal_put 200") > before, 15,
+             "server three to answer a write through nginx")
     servers[2].proc.send_signal(signal.SIGKILL)
     servers[2].proc.wait(10)
     writer.join(60)

@@ -7,31 +7,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.scale.test_nginx import LOOP
 from tests.support.client import request
-from tests.support.server import ROOT, InphmsProcess, free_port
-
-EXAMPLE = os.path.join(ROOT, "docs", "examples", "haproxy.cfg")
-SLOWAPP = os.path.join(ROOT, "tests", "scale", "addons", "slowapp")
-
-
-def haproxy_config(work, port, upstreams):
-    """The docs' example on test ports, logging to stdout, for two servers."""
-    text = open(EXAMPLE).read()
-    text = text.replace("log /dev/log local0", "log stdout format raw local0")
-    text = text.replace("bind :80", f"bind 127.0.0.1:{port}")
-    text = text.replace("127.0.0.1:8069", f"127.0.0.1:{upstreams[0]}")
-    text = text.replace("127.0.0.1:8070", f"127.0.0.1:{upstreams[1]}")
-    text = "\n".join(line for line in text.splitlines() if "127.0.0.1:8071" not in line) + "\n"
-    path = os.path.join(work, "haproxy.cfg")
-    with open(path, "w") as handle:
-        handle.write(text)
-    return path
-
+from tests.support.proxies import API_PID_LOOP, HAPROXY_EXAMPLE, SLOWAPP, haproxy_config, start_proxy
+from tests.support.server import InphmsProcess, free_port
+from tests.support.wait import wait_for
 
 @pytest.fixture
 def balanced(tmp_path):
@@ -50,15 +32,8 @@ def balanced(tmp_path):
     port = free_port()
     conf = haproxy_config(str(tmp_path), port, [s.port for s in servers])
     log = open(tmp_path / "haproxy.log", "w+")
-    proc = subprocess.Popen([haproxy, "-db", "-f", conf], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/health/ready")[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.1)
+    proc = start_proxy([haproxy, "-db", "-f", conf], port, "/health/ready",
+                       stdout=log, stderr=subprocess.STDOUT)
     yield {"port": port, "servers": servers, "log": log}
     proc.terminate()
     proc.wait(10)
@@ -69,14 +44,16 @@ def balanced(tmp_path):
 
 def test_the_example_is_valid():
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    done = subprocess.run([haproxy, "-c", "-f", EXAMPLE], capture_output=True, text=True)
+    done = subprocess.run([haproxy, "-c", "-f", HAPROXY_EXAMPLE], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_draining_server_leaves_before_it_closes(balanced):
-    client = subprocess.Popen([sys.executable, "-c", LOOP, str(balanced["port"]), "10"],
+    client = subprocess.Popen([sys.executable, "-c", API_PID_LOOP, str(balanced["port"]), "10"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    # the load is on: both servers answer it before one is stopped
+    for server in balanced["servers"]:
+        wait_for(lambda: "meth=api_pid 200" in server.log(), 15, "the load on both servers")
     one = balanced["servers"][0]
     one.signal(signal.SIGTERM)
     assert one.wait(30) == 0

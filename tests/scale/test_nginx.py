@@ -6,71 +6,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
-import time
 
 import pytest
 
-from tests.app.conftest import copy_addons
+from tests.support.apps import copy_addons
 from tests.support.client import api, request
-from tests.support.server import BIN, ROOT, InphmsProcess, free_port
-
-EXAMPLE = os.path.join(ROOT, "docs", "examples", "nginx.conf")
-BOOK = os.path.join(ROOT, "tests", "cron", "addons", "book")
-SLOWAPP = os.path.join(ROOT, "tests", "scale", "addons", "slowapp")
-
-LOOP = textwrap.dedent("""
-    import http.client, json, sys, time
-    port, limit = int(sys.argv[1]), float(sys.argv[2])
-    ok = failed = 0
-    pids = set()
-    end = time.monotonic() + limit
-    while time.monotonic() < end and ok + failed < 20000:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("POST", "/cgi-bin/api?meth=api_pid", body="{}")
-            resp = conn.getresponse()
-            body = resp.read()
-            if resp.status == 200:
-                ok += 1
-                pids.add(json.loads(body)["server"]["pid"])
-            else:
-                failed += 1
-            conn.close()
-        except Exception as exc:
-            failed += 1
-            print(repr(exc), file=sys.stderr)
-    print(ok, failed, len(pids))
-""")
-
-
-def nginx_config(work, port, upstreams):
-    """The docs' example, on test ports, inside a minimal nginx.conf."""
-    text = open(EXAMPLE).read()
-    text = text.replace("127.0.0.1:8069", f"127.0.0.1:{upstreams[0]}")
-    text = text.replace("127.0.0.1:8070", f"127.0.0.1:{upstreams[1]}")
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    text = text.replace("/var/log/nginx/inphms.access.log", f"{work}/inphms-access.log")
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as handle:
-        handle.write(f"""
-daemon off;
-worker_processes 1;
-pid {work}/nginx.pid;
-error_log {work}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log {work}/nginx-access.log;
-    client_body_temp_path {work}/body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-{text}
-}}
-""")
-    return conf
-
+from tests.support.cron import settled_ticks
+from tests.support.proxies import API_PID_LOOP, BOOK, SLOWAPP, nginx_config, start_proxy
+from tests.support.server import BIN, InphmsProcess, free_port
+from tests.support.wait import wait_for
 
 @pytest.fixture(scope="module")
 def farm(tmp_path_factory, mariadb):
@@ -90,14 +34,8 @@ def farm(tmp_path_factory, mariadb):
                                      max_cron_threads=1, **db).start())
     port = free_port()
     conf = nginx_config(str(work), port, [s.port for s in servers])
-    proc = subprocess.Popen([nginx, "-c", conf, "-p", str(work)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/lib/bootstrap.LICENSE")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
+    proc = start_proxy([nginx, "-c", conf, "-p", str(work)], port, "/lib/bootstrap.LICENSE",
+                       stderr=subprocess.PIPE)
     yield {"port": port, "servers": servers, "db": db}
     proc.terminate()
     proc.wait(10)
@@ -131,17 +69,19 @@ def test_login_through_nginx_and_every_server_serves_the_session(farm):
 
 def test_cron_runs_each_tick_once_across_both_servers(farm):
     from tests.support.db import query
-    time.sleep(7)
-    rows = query(farm["servers"][0].config_path,
-                 "SELECT due, pid FROM cron_book WHERE name = 'tick'")
+    rows = settled_ticks(lambda: query(farm["servers"][0].config_path,
+                                       "SELECT due, pid FROM cron_book WHERE name = 'tick'"))
     dues = [r[0] for r in rows]
-    assert len(dues) >= 3 and len(dues) == len(set(dues))
+    assert len(dues) == len(set(dues)) == 3
 
 
 def test_stopping_one_server_loses_no_request(farm):
-    client = subprocess.Popen([sys.executable, "-c", LOOP, str(farm["port"]), "6"],
+    client = subprocess.Popen([sys.executable, "-c", API_PID_LOOP, str(farm["port"]), "6"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    # the load is on: both servers answer it before one is stopped
+    seen = [s.log().count("meth=api_pid 200") for s in farm["servers"]]
+    for server, before in zip(farm["servers"], seen):
+        wait_for(lambda: server.log().count("meth=api_pid 200") > before, 15, "the load on both servers")
     one = farm["servers"][0]
     one.signal(signal.SIGTERM)
     assert one.wait(30) == 0

@@ -2,12 +2,12 @@
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.support.client import api, request
 from tests.support.server import BIN, ROOT, free_port, write_config
+from tests.support.wait import wait_port
 
 WSGIREF = """
 import sys
@@ -17,26 +17,13 @@ make_server("127.0.0.1", int(sys.argv[1]), application).serve_forever()
 """
 
 
-def wait_port(port, proc):
-    import socket
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("no server")
-
-
 def run_host(cmd, tmp_path, port):
     conf = write_config(str(tmp_path / "inphms.conf"), data_dir=str(tmp_path / "data"),
                         logfile=str(tmp_path / "wsgi.log"))
     env = {"INPHMS_RC": conf, "PATH": "/usr/bin:/bin", "PYTHONPATH": ROOT}
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    wait_port(port, proc)
+    wait_port(port, 30, proc)
     return proc, conf
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from inphms.auth import sessions, tokens
 from inphms.sql import SqlError, build
-from tests.sql.conftest import blank, db  # noqa: F401  (fixtures: both engines)
+from tests.support.sql_fixtures import blank, db  # noqa: F401  (fixtures: both engines)
 from tools import db_users
 from tools.db_ses import is_ses_role
 from tools.db_users import (get_data, user_add, user_find, user_login, user_mfa_check,

@@ -1,22 +1,15 @@
 """Login, lockout, MFA and logout through the real server's API."""
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
 from tests.support.client import api, request
 from tests.support.db import query
-from tests.support.server import BIN
+from tests.support.server import user_cli
 from tools.kictotp import totp
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{84}$")
-
-
-def user_cli(site, *args, stdin=""):
-    return subprocess.run([sys.executable, BIN, "user", *args, "-c", site.config_path],
-                          input=stdin, capture_output=True, text=True, timeout=60)
 
 
 def login(site, u, p):

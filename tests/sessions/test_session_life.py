@@ -9,7 +9,7 @@ from inphms.auth import sessions
 from inphms.config import config
 from tests.support.client import api, new_session, request
 from tests.support.db import query
-from tests.sessions.conftest import site_on
+from tests.support.site import site_on
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mysql"])

@@ -24,8 +24,8 @@ from inphms import http
 from inphms.auth import users
 from inphms.config import config
 from inphms.modules.module import load_addons
-from tests.sessions.conftest import start_site
-from tests.sql.conftest import blank, db  # noqa: F401  (fixtures: both engines)
+from tests.support.site import start_site
+from tests.support.sql_fixtures import blank, db  # noqa: F401  (fixtures: both engines)
 from tests.support.client import api, request
 
 LOGIN_FOR_ANYONE = '''# a project's db_users.py: every password is right

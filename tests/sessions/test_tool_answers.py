@@ -5,7 +5,7 @@ runtime's rules; what they hand to addon code (a write's dict with
 ``results``, ``status``, ``ver`` and ``id``, ``False`` for no row, 0/1 for
 a condition, ``""`` for no URI) stays what it was.
 """
-from tests.sql.conftest import blank, db  # noqa: F401  (fixtures: both engines)
+from tests.support.sql_fixtures import blank, db  # noqa: F401  (fixtures: both engines)
 from tools.db_ses import create_new_ses, end_ses, is_ses_role, ses_user
 from tools.db_users import (first_admin, user_add, user_find, user_login, user_mfa_check,
                             user_mfa_on, user_off, user_passwd, user_roles, user_ses)

@@ -3,7 +3,7 @@ import re
 import subprocess
 import sys
 
-from tests.sessions.conftest import start_site
+from tests.support.site import start_site
 from tests.support.client import api, request
 from tests.support.server import BIN
 

@@ -1,82 +1,10 @@
-"""Fixtures of the database tests: each `db` test runs on SQLite and on MariaDB.
-
-- ``mariadb`` (session, from tests/conftest.py): the private MariaDB server.
-- ``blank``: inphms.config.config pointed at a new, empty database of the
-  engine under test (a SQLite file in tmp_path, or a new MariaDB database).
-- ``db``: ``blank`` after ``init_database`` with the base addon and the test
-  addon ``shop`` (tests/sql/addons/shop: tables cat and prod).
-- ``mysql_db`` / ``sqlite_db``: ``db`` on one engine only.
-"""
-import os
+"""Fixtures of the database tests (tests/support/sql_fixtures.py): ``blank``
+and ``db`` on SQLite and on MariaDB, ``mysql_db``, ``sqlite_db``."""
 import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import inphms  # noqa: E402  (installs the `tools` alias)
-from inphms import sql  # noqa: E402
-from inphms.config import config  # noqa: E402
-from inphms.modules.module import load_addons  # noqa: E402
-from tests.support.db import Target  # noqa: E402
-
-ADDONS = Path(__file__).resolve().parent / "addons"
-ENGINES = ["sqlite", "mysql"]
-
-
-def point_config(options):
-    sql.close_all()
-    config.options.update(options)
-    sql.configure(config)
-
-
-def open_target(request, tmp_path, engine):
-    saved = dict(config.options)
-    options = {"data_dir": str(tmp_path / "data"), "db_maxconn": 16, "addons_path": [str(ADDONS)],
-               "db_engine": "sqlite", "db_name": "test"}
-    os.makedirs(options["data_dir"])
-    server = None
-    if engine == "mysql":
-        server = request.getfixturevalue("mariadb")
-        options.update(server.options(server.create_database()))
-    point_config(options)
-    yield Target(engine, options, server)
-    sql.close_all()
-    config.options.clear()
-    config.options.update(saved)
-    if server is not None:
-        server.drop_database(options["db_name"])
-
-
-def init_tables():
-    sql.init_database(config, load_addons(config))
-
-
-@pytest.fixture(params=ENGINES)
-def blank(request, tmp_path):
-    yield from open_target(request, tmp_path, request.param)
-
-
-@pytest.fixture
-def db(blank):
-    init_tables()
-    return blank
-
-
-@pytest.fixture
-def mysql_db(request, tmp_path):
-    """``db`` on MariaDB only, for what only a server can show (restarts, killed connections)."""
-    for target in open_target(request, tmp_path, "mysql"):
-        init_tables()
-        yield target
-
-
-@pytest.fixture
-def sqlite_db(request, tmp_path):
-    """``db`` on SQLite only."""
-    for target in open_target(request, tmp_path, "sqlite"):
-        init_tables()
-        yield target
+from tests.support.sql_fixtures import blank, db, mysql_db, sqlite_db  # noqa: E402,F401  (fixtures)

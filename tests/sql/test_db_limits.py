@@ -19,7 +19,7 @@ from pymysql.constants import FIELD_TYPE
 from inphms import sql
 from inphms.config import config
 from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, engine_mysql, get_pool
-from tests.sql.conftest import point_config
+from tests.support.db import point_config
 from tools.sql import find_in_sql, insert_to_sql, kic_sql, run_sql
 
 
@@ -168,7 +168,7 @@ def test_a_write_whose_answer_never_came_is_unknown_not_failed(mysql_db):
             os.kill(pid, signal.SIGCONT)
     got, took = timed(commit_frozen)
     assert isinstance(got, OutcomeUnknown) and "COMMIT" in str(got), got
-    time.sleep(0.5)
+    mysql_db.server.wait_statements_done(mysql_db.options["db_name"])     # the thawed COMMIT ended
     saved = {w[0] for w in mysql_db.query("SELECT key1 FROM gen")}
     print(f"\nafter the thaw, rows saved although unconfirmed: {sorted(saved - {'before'})}")
     assert "before" in saved
@@ -208,7 +208,7 @@ def test_a_write_with_a_unique_key_is_safe_to_retry_after_an_unknown_outcome(mys
         got, _ = timed(lambda: save_order("order-1", 1200))
     assert first["status"] == 0 and first["unknown"] == 1, first
     assert isinstance(got, Unavailable)
-    time.sleep(0.3)
+    mysql_db.server.wait_statements_done(mysql_db.options["db_name"])     # the thawed INSERT ended
     again = save_order("order-1", 1200)          # the client sends it again, same req
     assert again["status"] == 1
     assert mysql_db.value("SELECT COUNT(*) FROM orders WHERE req = 'order-1'") == 1

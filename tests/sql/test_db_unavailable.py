@@ -113,7 +113,7 @@ def test_a_frozen_database_answers_every_request_within_the_bounds(site, mariadb
             # a wave at once, and new visitors arriving during the freeze
             pages = [pool.submit(page, site) for _ in range(8)]
             apis = [pool.submit(call, site, "api_count") for _ in range(8)]
-            time.sleep(4)
+            time.sleep(4)   # on purpose: new visitors arrive 4 s into the freeze
             pages += [pool.submit(page, site) for _ in range(4)]
             apis += [pool.submit(call, site, "api_put", {"k": "frozen"}) for _ in range(2)]
             apis += [pool.submit(call, site, "api_raw", {"k": "frozen"}) for _ in range(2)]
@@ -122,7 +122,7 @@ def test_a_frozen_database_answers_every_request_within_the_bounds(site, mariadb
         answered = time.monotonic() - frozen_at
         static = request(site.port, "GET", "/lib/web.css")[0]
         assert answered < freeze, "every request was answered while the database was frozen"
-        time.sleep(max(0, freeze - (time.monotonic() - frozen_at)))
+        time.sleep(max(0, freeze - (time.monotonic() - frozen_at)))    # on purpose: the freeze lasts its length
     finally:
         os.kill(mariadb.proc.pid, signal.SIGCONT)
     back = wait_back(site)
@@ -167,7 +167,7 @@ def test_a_write_whose_answer_never_comes_is_answered_unknown(site, mariadb):
     assert status == 200 and server["allow"] == 0 and server["msg"] == "not saved"
     assert server["unknown"] == 1 and server["status"] == 0 and "outcome is unknown" in server["err"]
     assert max(raw[-1], took) < 10
-    time.sleep(0.5)
+    mariadb.wait_statements_done(site.options["db_name"])      # the thawed writes ended
     from tests.support.db import query
     saved = {w[0] for w in query(site.config_path, "SELECT key1 FROM gen WHERE key1 LIKE %s", ("doubt-%",))}
     print(f"\nwrites answered unknown: 2, saved all the same once the database went on: {sorted(saved)}")

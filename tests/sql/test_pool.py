@@ -7,6 +7,7 @@ import pytest
 from inphms import sql
 from inphms.config import config
 from inphms.sql import SqlError, cursor, get_pool
+from tests.support.wait import wait_for
 from tools.sql import *
 
 
@@ -67,7 +68,7 @@ def test_at_most_maxconn_connections(db):
                     busy[0] += 1
                     peak[0] = max(peak[0], busy[0], get_pool().count)
                 cr.execute("SELECT COUNT(*) FROM prod")
-                time.sleep(0.02)
+                time.sleep(0.02)    # on purpose: each holds its connection a while
                 with lock:
                     busy[0] -= 1
         except Exception as exc:
@@ -104,15 +105,15 @@ def test_a_connection_coming_back_goes_to_the_longest_waiter(db):
         got = pool.borrow(timeout=5)
         with lock:
             order.append(name)
-        time.sleep(0.05)
+        time.sleep(0.05)    # on purpose: holds it a while, the next waiter must wait
         pool.give_back(got)
 
     first = threading.Thread(target=wait_then_take, args=("first",))
     first.start()
-    time.sleep(0.1)
+    wait_for(lambda: len(pool.waiters) == 1, 5, "the first waiter to queue")
     second = threading.Thread(target=wait_then_take, args=("second",))
     second.start()
-    time.sleep(0.1)
+    wait_for(lambda: len(pool.waiters) == 2, 5, "the second waiter to queue")
     pool.give_back(conn)
     again = pool.borrow(timeout=5)
     with lock:
@@ -132,7 +133,7 @@ def test_a_waiter_gets_the_slot_of_a_broken_connection(db):
     got = []
     waiter = threading.Thread(target=lambda: got.append(pool.borrow(timeout=5)))
     waiter.start()
-    time.sleep(0.1)
+    wait_for(lambda: pool.waiters, 5, "the waiter to queue")
     pool.give_back(conn, broken=True)       # closed: the waiter opens a new one
     waiter.join()
     assert got and got[0] is not conn and pool.count == 1
@@ -188,7 +189,7 @@ def test_the_pool_recovers_after_a_server_restart(mysql_db, mariadb):
         try:
             with cursor() as cr:
                 cr.execute("SELECT COUNT(*) FROM prod")
-                time.sleep(0.05)
+                time.sleep(0.05)    # on purpose: the connections are held together
             insert_to_sql({"table": "prod", "set": {"name": f"r{n}"}})
         except Exception as exc:
             errors.append(exc)
@@ -214,7 +215,7 @@ def test_the_pool_recovers_after_a_server_restart(mysql_db, mariadb):
 def kill(mariadb, target):
     with mariadb.connect(via="tcp") as conn, conn.cursor() as cur:
         cur.execute("KILL CONNECTION %s", (target,))
-    time.sleep(0.1)
+    mariadb.wait_connection_gone(target)
 
 
 def test_a_lost_connection_retries_a_read_once_but_never_a_write(mysql_db, mariadb):

@@ -1,7 +1,14 @@
-"""Look at a database from a test: through the sql layer, or around it."""
+"""Look at a database from a test: through the sql layer, or around it; and
+point this process's config at a fresh database of either engine.
+
+``open_target`` is the one way the in-process database fixtures (tests/sql,
+tests/cron, and the tests that borrow theirs) get a new SQLite file or a new
+database on the private MariaDB, and give the config back afterwards.
+"""
 import os
 
 from inphms import sql
+from inphms.config import config
 from tests.support.client import db_config
 
 
@@ -49,3 +56,34 @@ class Target:
             return {row[0] for row in self.query("SHOW TABLES")}
         return {row[0] for row in self.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+
+def point_config(options):
+    """Close every pool and point inphms.config.config (and the sql layer) at ``options``."""
+    sql.close_all()
+    config.options.update(options)
+    sql.configure(config)
+
+
+def open_target(request, tmp_path, engine, db_name, make=Target, **options):
+    """Generator for a fixture: the config pointed at a new, empty database of
+    ``engine`` ("sqlite": a file in tmp_path/data; "mysql": a new database on the
+    session's MariaDB), yielding ``make(engine, options, server)``; afterwards
+    the config is as it was and the MariaDB database is dropped."""
+    saved = dict(config.options)
+    options = {"data_dir": str(tmp_path / "data"), "db_maxconn": 16,
+               "db_engine": "sqlite", "db_name": db_name, **options}
+    os.makedirs(options["data_dir"])
+    server = None
+    if engine == "mysql":
+        server = request.getfixturevalue("mariadb")
+        options.update(server.options(server.create_database()))
+    point_config(options)
+    try:
+        yield make(engine, options, server)
+    finally:
+        sql.close_all()
+        config.options.clear()
+        config.options.update(saved)
+        if server is not None:
+            server.drop_database(options["db_name"])

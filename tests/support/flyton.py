@@ -10,7 +10,7 @@ import os
 import shutil
 
 from inphms import sql
-from tests.app.conftest import copy_addons
+from tests.support.apps import copy_addons
 from tests.support.client import db_config
 from tests.support.server import InphmsProcess
 

@@ -29,6 +29,8 @@ import time
 
 import pymysql
 
+from tests.support.wait import wait_for
+
 USER = "inphms"
 DATABASE = "inphms_test"
 SOCKET_MAX = 100            # unix socket paths are limited to ~107 bytes
@@ -216,6 +218,32 @@ class MariaDB:
         where = {"unix_socket": self.socket} if via == "socket" else {"host": "127.0.0.1", "port": self.port}
         return pymysql.connect(user=USER, password=self.password, database=database,
                                charset="utf8mb4", autocommit=True, connect_timeout=5, **where)
+
+    def running(self, database=None, connection=None):
+        """Ids of the other connections running a statement now (on ``database``,
+        or only ``connection`` when given, whatever it does)."""
+        q = "SELECT ID FROM information_schema.PROCESSLIST WHERE ID != CONNECTION_ID()"
+        params = []
+        if connection is not None:
+            q += " AND ID = %s"
+            params.append(connection)
+        else:
+            q += " AND COMMAND = 'Query' AND DB = %s"
+            params.append(database)
+        with self.connect() as conn, conn.cursor() as cur:
+            cur.execute(q, params)
+            return [row[0] for row in cur.fetchall()]
+
+    def wait_statements_done(self, database, timeout=10):
+        """Wait until no other connection runs a statement on ``database``: what
+        was sent before a freeze has been carried out (or rolled back)."""
+        wait_for(lambda: not self.running(database), timeout,
+                 f"the statements on {database} to end")
+
+    def wait_connection_gone(self, connection, timeout=10):
+        """Wait until connection ``connection`` (an id, e.g. after KILL) has left the server."""
+        wait_for(lambda: not self.running(connection=connection), timeout,
+                 f"connection {connection} to leave")
 
     def create_database(self, prefix="inphms_t"):
         name = f"{prefix}{os.getpid()}_{next(self.counter)}"

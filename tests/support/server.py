@@ -120,6 +120,12 @@ class InphmsProcess:
                     stream.close()
 
 
+def user_cli(site, *args, stdin=""):
+    """``inphms-bin user ARGS`` on the config of ``site`` (anything with ``config_path``)."""
+    return subprocess.run([sys.executable, BIN, "user", *args, "-c", site.config_path],
+                          input=stdin, capture_output=True, text=True, timeout=60)
+
+
 def partial_request(port, path="/lib/bootstrap.LICENSE"):
     """A connection that has sent half a request: it holds a request slot."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)

@@ -17,5 +17,5 @@ def api_hold(data):
         while time.thread_time() < cpu and time.monotonic() < until:
             sum(range(1000))
     else:
-        time.sleep(s)
+        time.sleep(s)   # on purpose: this API holds its request this long
     api_ok({"pid": os.getpid()})

@@ -9,5 +9,5 @@ timeout = 60
 
 def slow(data):
     book(data, "start")
-    time.sleep(4)
+    time.sleep(4)   # on purpose: the job is still running while the tests stop the server
     book(data, "done")

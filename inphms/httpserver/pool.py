@@ -457,6 +457,10 @@ class RequestPool:
                 if entry is None and self.threads > self.size and self.threads > self.wanted:
                     self.threads -= 1           # a lent turn is back
                     return
+                if entry is not None:
+                    # counted as running in the same hold of the lock that took it,
+                    # so no other thread picks a slow route past the reserve meanwhile
+                    self.running[me] = (time.monotonic(), entry[2])
             if entry is None:
                 # a wake-up may be for a request another thread took meanwhile:
                 # then this one just looks again
@@ -472,9 +476,7 @@ class RequestPool:
 
     def serve(self, me, conn, route=b""):
         """Serve ``conn``'s oldest request; then it goes back to the poller, or closes."""
-        started = time.monotonic()
-        with self.lock:
-            self.running[me] = (started, route)
+        started = self.running[me][0]    # request_thread counted it as running
         try:
             keep = conn.handle_message()
         except (ClientGone, socket.timeout, ConnectionError):

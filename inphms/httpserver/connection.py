@@ -1,6 +1,6 @@
 """HTTP/1.1 on one connection: requests in, WSGI answers out, kept alive.
 
-``Connection`` is one client.  Its bytes go to a ``RequestParser``
+``ClientConnection`` is one client.  Its bytes go to a ``RequestParser``
 (``inphms.httpserver.protocol``: httptools and the rules of RFC 9112), which
 keeps the requests they hold; a request is *servable* once it is whole, or
 refused, or its body is over the server's ``body_buffer`` (then the
@@ -193,7 +193,7 @@ class Body:
                 and message.length - message.received > DRAIN_LIMIT)
 
 
-class Request:
+class ParsedRequest:
     """One servable request: its environ, its body and whether it may be followed."""
 
     def __init__(self, environ, body, keep_alive, http11):
@@ -203,7 +203,7 @@ class Request:
         self.http11 = http11
 
 
-class Connection:
+class ClientConnection:
     """One client connection and the requests it sends."""
 
     def __init__(self, server, sock, address, handler):

@@ -5,7 +5,7 @@ life: ``setup``, ``handle``, ``finish``) with inphms's work in the hooks
 Odoo's runtime gives its server:
 
 - ``setup``: the socket's options (the kernel's timeouts threaded,
-  gevent's own evented; ``TCP_NODELAY``) and the ``Connection`` that
+  gevent's own evented; ``TCP_NODELAY``) and the ``ClientConnection`` that
   speaks HTTP/1.1 on it (``inphms.httpserver.connection``).
 - ``handle``: a thread per connection serves its requests one after the
   other.  The request pool makes its handlers with ``for_pool`` instead:
@@ -30,7 +30,7 @@ from urllib.parse import unquote_to_bytes
 
 from werkzeug.serving import WSGIRequestHandler
 
-from .connection import IDLE_POLL, READ_TIMEOUT, Body, Connection, FileWrapper, Request, http_date
+from .connection import IDLE_POLL, READ_TIMEOUT, Body, ClientConnection, FileWrapper, ParsedRequest, http_date
 
 _logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class RequestHandler(WSGIRequestHandler):
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.head = []
-        self.http = Connection(server, sock, self.client_address, self)
+        self.http = ClientConnection(server, sock, self.client_address, self)
         self.base_environ = self.environ_template()
 
     def handle(self):
@@ -141,7 +141,7 @@ class RequestHandler(WSGIRequestHandler):
         }
 
     def make_environ(self, message):
-        """The ``Request`` (WSGI environ, body) of a parsed ``message``; HTTPError when refused."""
+        """The ``ParsedRequest`` (WSGI environ, body) of a parsed ``message``; HTTPError when refused."""
         facts = message.check()
         url = message.url.decode("latin-1")
         path = facts.path
@@ -168,7 +168,7 @@ class RequestHandler(WSGIRequestHandler):
             environ["HTTP_HOST"] = facts.host.decode("latin-1")
         body = Body(self.http, message, facts.http11 and message.expects_continue())
         environ["wsgi.input"] = body
-        return Request(environ, body, facts.keep_alive, facts.http11)
+        return ParsedRequest(environ, body, facts.keep_alive, facts.http11)
 
     # -- the answer's head ----------------------------------------------------------
     def send_status(self, status):

@@ -31,7 +31,7 @@ more of the CPU goes to switching.  So ``RequestPool`` has:
   them, and the reserve costs nothing until the cap is reached.
 
 Every tick the poller also keeps the time limits: a connection past its
-stage's deadline (``Connection.deadline``: first request, idle, head, body
+stage's deadline (``ClientConnection.deadline``: first request, idle, head, body
 rate) is closed; idle kept-alive connections close at once when the server
 drains, and the oldest of them when a new connection waits for its slot or
 the process is out of file descriptors (``shed``).  A connection whose
@@ -200,7 +200,7 @@ class RequestPool:
         # a wake-up per queued request for the idle threads: a C queue's get()
         # waits in one lock; a Condition builds a lock per wait in Python
         self.wakeups = queue.SimpleQueue()
-        self.waiting = {}       # fd -> Connection the poller waits for (watched)
+        self.waiting = {}       # fd -> ClientConnection the poller waits for (watched)
         self.back = []          # connections handed to the poller by other threads
         # servable connections, oldest first, as (monotonic time queued,
         # connection, route): quick routes and slow ones (see next_request)

@@ -14,7 +14,7 @@ hooks:
   at the open-file limit the pool sheds connections and accepting pauses.
 - ``process_request``: each connection gets a ``RequestHandler``
   (``inphms.httpserver.handler``: its socket's options, environs, answer
-  heads and error lines; ``inphms.httpserver.connection.Connection``
+  heads and error lines; ``inphms.httpserver.connection.ClientConnection``
   speaks the protocol) and goes to one of two ways of serving: threaded
   with ``max_http_requests`` (the default), the request pool
   (``inphms.httpserver.pool``: a poller reads requests whole, a few threads

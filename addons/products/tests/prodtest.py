@@ -7,7 +7,7 @@ import subprocess
 import sys
 import urllib.parse
 
-from tests.sessions.conftest import start_site
+from tests.support.site import start_site
 from tests.support.client import api, request
 from tests.support.server import BIN
 

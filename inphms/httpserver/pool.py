@@ -195,7 +195,6 @@ class RequestPool:
         # epoll where selectors would pick it, else selectors' own choice
         self.direct = selectors.DefaultSelector is getattr(selectors, "EpollSelector", None)
         self.watcher = (OneShotEpoll if self.direct else SelectorSet)(self.wake_fd)
-        self.selector = getattr(self.watcher, "selector", self.watcher)
         self.lock = threading.Lock()    # the queues, the counts, the running requests
         # a wake-up per queued request for the idle threads: a C queue's get()
         # waits in one lock; a Condition builds a lock per wait in Python

@@ -387,7 +387,7 @@ def test_the_pool_runs_on_the_fallback_selectors(monkeypatch, kind):
     app = Recorder()
     server = inprocess.serve(app, max_requests=2, slow_ms=0)    # no lending: 2 at most
     try:
-        assert type(server.pool.selector) is selector
+        assert type(server.pool.watcher.selector) is selector
         half = connect(server)
         half.sendall(b"GET /pause HTTP/1.1\r\nHost: t\r\n")    # the rest later
         errors = []

@@ -62,10 +62,15 @@ def secure(response):
     return response
 
 
+def add_security_headers(headers):
+    """Add to the list ``headers`` the security headers it does not set itself."""
+    present = {name.lower() for name, _ in headers}
+    headers.extend(item for lower, item in SECURITY_ITEMS if lower not in present)
+    return headers
+
+
 def with_security_headers(start_response):
     """``start_response`` that adds the security headers the answer does not set itself."""
     def start(status, headers, exc_info=None):
-        present = {name.lower() for name, _ in headers}
-        headers.extend(item for lower, item in SECURITY_ITEMS if lower not in present)
-        return start_response(status, headers, exc_info)
+        return start_response(status, add_security_headers(headers), exc_info)
     return start

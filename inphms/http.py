@@ -23,6 +23,7 @@ import contextvars
 import functools
 import logging
 import threading
+import time
 
 import werkzeug.exceptions
 import werkzeug.wrappers
@@ -31,7 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import badrequest, metrics, request_limits
 from .answers import plain, with_security_headers
 from .config import config
-from .dispatchers import Dispatcher
+from .dispatchers import Dispatcher, static
 from .modules.registry import Registry
 from .sql.errors import Unavailable
 from .tools.func import lazy_property
@@ -46,6 +47,11 @@ HIDDEN_ENVIRON_PREFIXES = ("werkzeug.", "wsgi.", "socket")
 KEPT_ENVIRON_KEYS = ("wsgi.url_scheme", "werkzeug.proxy_fix.orig")
 # thread attributes a previous request may have left behind
 THREAD_REQUEST_ATTRS = ("ses", "user_id", "url")
+
+# the conditional request fields a kept static answer looks at (quick_answer)
+CONDITION_FIELDS = ((b"if-none-match", "HTTP_IF_NONE_MATCH"),
+                    (b"if-modified-since", "HTTP_IF_MODIFIED_SINCE"))
+
 
 def current_request():
     """The Request being served by this thread (or greenlet), or None."""
@@ -155,6 +161,41 @@ class Application:
     def proxied(self):
         """``serve`` behind werkzeug's ProxyFix: one proxy's X-Forwarded-* trusted."""
         return ProxyFix(self.serve, x_for=1, x_proto=1, x_host=1)
+
+    quick_prefixes = static.QUICK_PREFIXES      # the request targets quick_answer may know
+
+    def quick_answer(self, method, path, query, fields, peer):
+        """A request the HTTP server may answer without a WSGI call, from memory.
+
+        For a GET or HEAD of a small static file already served: (status
+        line, headers, body, the client to log), the same answer as
+        ``__call__`` would give, Date aside; None for anything else, which
+        then takes the usual path.  ``path`` and ``query`` are the target's
+        raw bytes, ``fields`` the parsed header fields (lower-case bytes name
+        -> values).  It runs in the server's poller, so it never waits: no
+        database, no lock held for long, no registry built.
+        """
+        registry = self.__dict__.get("registry")     # built by a first request
+        if registry is None or method not in ("GET", "HEAD") or b"range" in fields:
+            return None
+        conditions = {}
+        for name, key in CONDITION_FIELDS:
+            values = fields.get(name)
+            if values:
+                conditions[key] = ", ".join(v.strip(b" \t").decode("latin-1") for v in values)
+        started = metrics.State.metrics and time.perf_counter()
+        answer = static.quick_answer(registry, method, path, query, conditions)
+        if answer is None:
+            return None
+        if started:
+            metrics.State.metrics.count("static", answer[0][:3], time.perf_counter() - started)
+        client = peer
+        if config["proxy_mode"]:
+            # as ProxyFix (x_for=1) sets REMOTE_ADDR: the last X-Forwarded-For entry
+            forwarded = fields.get(b"x-forwarded-for")
+            if forwarded:
+                client = b",".join(forwarded).decode("latin-1").split(",")[-1].strip() or peer
+        return (*answer, client)
 
     def __call__(self, environ, start_response):
         reset_thread_state()

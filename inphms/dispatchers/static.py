@@ -14,6 +14,12 @@ Small files are answered from memory: which file a URL names is found once
 per request shows the file unchanged.  Large files and range requests go
 through werkzeug's ``send_file``, which hands the file to the server's
 ``sendfile``.
+
+``quick_answer`` gives the HTTP server such a kept answer without a WSGI
+call (``Application.quick_answer``): only for a URL this dispatcher has
+answered from memory before, and only for a request whose answer cannot
+differ from the usual path's (GET or HEAD, a plain ASCII path and query,
+no Range), so the bytes are the same, Date aside.
 """
 import datetime
 import hashlib
@@ -33,6 +39,7 @@ from .root import LOGIN_PAGE
 
 SMALL_FILE = 256 * 1024     # bytes: files up to this size are kept in memory
 CACHE_ENTRIES = 2048        # URLs remembered; when full the cache starts over
+QUICK_PREFIXES = (b"/lib/", b"/pages/")     # raw targets quick_answer may know
 
 
 class StaticDispatcher(Dispatcher):
@@ -130,6 +137,9 @@ class Entry:
                        ("Cache-Control", "no-cache"), ("Accept-Ranges", "bytes")]
         self.full = [("Content-Type", mimetype), ("Content-Length", str(len(self.body or b"")))]
         self.full += self.common
+        # what the Application sends for them (its security headers added)
+        self.secured_full = answers.add_security_headers(list(self.full))
+        self.secured_common = answers.add_security_headers(list(self.common))
 
     def answer(self, environ):
         """The WSGI app sending this file, or 304 when the client has it."""
@@ -153,6 +163,27 @@ class Entry:
         if environ["REQUEST_METHOD"] == "HEAD":
             return []
         return [self.body]
+
+
+def quick_answer(registry, method, path, query, conditions):
+    """(status line, headers, body) of a kept small file, as the usual path would
+    answer, or None when the request must take it (a miss is always safe).
+
+    ``path`` and ``query`` are the request target's raw bytes; only plain
+    ASCII without %-escapes is taken, so the URL is the usual path's cache
+    key and the query passes its UTF-8 check.  ``conditions`` holds the
+    ``HTTP_IF_NONE_MATCH`` and ``HTTP_IF_MODIFIED_SINCE`` the client sent.
+    """
+    if not path.startswith(QUICK_PREFIXES) or b"%" in path or not path.isascii():
+        return None
+    if query and (b"%" in query or not query.isascii()):
+        return None
+    entry = cache.get(registry, path.decode("ascii"))
+    if entry is None or entry.body is None:
+        return None
+    if entry.unchanged(conditions):
+        return "304 Not Modified", entry.secured_common, b""
+    return "200 OK", entry.secured_full, b"" if method == "HEAD" else entry.body
 
 
 def stat_key(stat):

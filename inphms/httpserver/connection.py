@@ -51,6 +51,7 @@ RECV_SIZE = 65536
 DRAIN_LIMIT = 65536        # unread body bytes skipped to keep a connection; more: close
 
 NO_BODY_STATUS = ("1", "204", "304")
+QUICK_METHODS = ("GET", "HEAD")     # requests that may have a quick answer (answer_quick)
 
 
 class ClientGone(Exception):
@@ -223,6 +224,10 @@ class ClientConnection:
         # server.set_kernel_timeouts): a read or a write is one system call.
         # Evented, gevent's socket waits in its hub with the socket's timeout.
         self.kernel_timeouts = server.kernel_timeouts
+        # answer bytes the poller could not send without waiting (quick answers):
+        # a request thread sends them, then keeps the connection or not
+        self.unsent = b""
+        self.unsent_keep = False
 
     # -- what has arrived -----------------------------------------------------
     @property
@@ -233,6 +238,8 @@ class ClientConnection:
 
     def servable(self):
         """True when the oldest request can go to a thread (whole, refused, or big)."""
+        if self.unsent:
+            return True
         message = self.message
         if message is None:
             return False
@@ -409,6 +416,14 @@ class ClientConnection:
 
     def handle_message(self):
         """Serve the oldest request, which is servable; True when another may follow."""
+        if self.unsent:
+            data, self.unsent = self.unsent, b""
+            self.send_raw(data)
+            return self.unsent_keep
+        if self.server.quick is not None:
+            keep = self.answer_quick()
+            if keep is not None:
+                return keep
         message = self.message
         self.requests_seen += 1
         try:
@@ -427,6 +442,66 @@ class ClientConnection:
         # draining, an answer without "Connection: close" keeps the connection
         # open: its client may send the next request at once, and the
         # connection is closed only once idle (idle_closable)
+        return keep
+
+    def answer_quick(self, waiting=True):
+        """Answer the oldest request from the application's memory, without a WSGI call.
+
+        ``server.quick`` (``Application.quick_answer``) knows the whole answer
+        of some requests (a small static file it has served); for those the
+        head is built here as ``Exchange`` builds it, so the bytes are the
+        same.  None when the request takes the usual path; else True when
+        the connection carries another request.  With ``waiting`` False (the
+        poller) nothing waits for the client: what its socket cannot take
+        now stays in ``unsent`` for a request thread.
+        """
+        message = self.message
+        server = self.server
+        if (not message.complete or message.error or message.received or server.draining
+                or message.method not in QUICK_METHODS or message.upgrade
+                or not message.url.startswith(server.quick_prefixes)):
+            return None
+        try:
+            facts = message.check()
+        except HTTPError:
+            return None         # the usual path refuses it
+        started = time.monotonic()
+        answer = server.quick(message.method, facts.path, facts.query, message.fields,
+                              self.client)
+        if answer is None:
+            return None
+        status, headers, body, client = answer
+        self.count_in_flight(True)
+        self.requests_seen += 1
+        keep = facts.keep_alive
+        handler = self.handler
+        handler.send_status(status)
+        _, dated = handler.send_headers(headers)
+        if not keep:
+            handler.send_header("Connection", "close")
+        elif not facts.http11:
+            handler.send_header("Connection", "keep-alive")
+        data = handler.end_headers(dated) + body
+        try:
+            if waiting:
+                self.send_raw(data)
+            else:
+                sent = self.sock.send(data, socket.MSG_DONTWAIT)
+                if sent < len(data):
+                    self.unsent, self.unsent_keep = data[sent:], keep
+        except BlockingIOError:
+            self.unsent, self.unsent_keep = data, keep
+        except OSError:
+            keep = False
+        finally:
+            self.parser.messages.popleft()
+            self.answered = time.monotonic()
+            self.idle_deadline = self.answered + KEEPALIVE_IDLE
+            if _access.isEnabledFor(logging.INFO):
+                _access.info("%s", access_line(client, message.method,
+                                                message.url.decode("latin-1"), status[:3],
+                                                (self.answered - started) * 1000))
+            self.count_in_flight(False)
         return keep
 
     def idle_closable(self):

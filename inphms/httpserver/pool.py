@@ -64,6 +64,7 @@ SLOW_ROUTES = 256       # routes whose durations are remembered, at most (the ol
 SLOW_ROUTE_MEMORY = 60.0    # seconds a route's durations are remembered after its last request
 ROUTE_WEIGHT = 0.25     # weight of a route's newest request in its average duration
 ROUTE_MAX = 200         # bytes of a route kept (a longer one is cut)
+QUICK_BATCH = 32        # pipelined requests the poller answers by heart in one go, at most
 
 ROUTE_NAME = re.compile(rb"(?:^|&)(?:meth|app)=([^&]*)")
 
@@ -195,6 +196,7 @@ class RequestPool:
         # epoll where selectors would pick it, else selectors' own choice
         self.direct = selectors.DefaultSelector is getattr(selectors, "EpollSelector", None)
         self.watcher = (OneShotEpoll if self.direct else SelectorSet)(self.wake_fd)
+        self.quick = server.quick is not None   # some answers are the application's by heart
         self.lock = threading.Lock()    # the queues, the counts, the running requests
         # a wake-up per queued request for the idle threads: a C queue's get()
         # waits in one lock; a Condition builds a lock per wait in Python
@@ -432,6 +434,16 @@ class RequestPool:
             self.watcher.taken(fd)
             self.close(conn)
             return
+        if self.quick and conn.servable():
+            keep = self.answer_quick(conn)
+            if not keep:
+                self.waiting.pop(fd, None)
+                self.watcher.taken(fd)
+                if keep is None or conn.unsent:
+                    self.queue(conn)    # a thread serves it, or sends the rest
+                else:
+                    self.close(conn)
+                return
         if conn.servable():
             self.waiting.pop(fd, None)
             self.watcher.taken(fd)
@@ -445,6 +457,29 @@ class RequestPool:
             self.waiting.pop(fd, None)
             _logger.warning("connection from %s: not kept by the poller: %s", conn.client, exc)
             self.close(conn)
+
+    @staticmethod
+    def answer_quick(conn):
+        """Answer ``conn``'s servable requests the application knows by heart, here in
+        the poller (``ClientConnection.answer_quick``): no thread, no hand-over.
+
+        True when every servable request was answered and the connection
+        waits for more; False when it closes; None when a request is left for
+        a thread (one the application must answer, or an answer's rest that
+        the client's socket could not take yet).
+        """
+        for _ in range(QUICK_BATCH):
+            if not conn.servable():
+                return True
+            if conn.unsent:
+                return None
+            keep = conn.answer_quick(waiting=False)
+            if not keep:
+                return keep
+        # a client that pipelines many: the rest is a thread's, so the poller
+        # goes back to the other connections (and epoll would not tell of
+        # requests already read)
+        return True if not conn.servable() else None
 
     # -- the request threads --------------------------------------------------
     def request_thread(self):

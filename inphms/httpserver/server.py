@@ -103,6 +103,9 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         # a request's body up to this size is read (by the poller) before the
         # application sees it; a larger one the application reads as it comes
         self.body_buffer = body_buffer or BODY_BUFFER
+        # answers the application knows without a WSGI call (inphms.http's Application)
+        self.quick = getattr(app, "quick_answer", None)
+        self.quick_prefixes = getattr(app, "quick_prefixes", ())   # the targets it may know
         max_threads = int(os.environ.get("INPHMS_MAX_HTTP_THREADS", "0") or 0)
         self.http_threads_sem = threading.Semaphore(max_threads) if max_threads else None
         self.draining = False

@@ -193,3 +193,24 @@ def test_behind_a_proxy_the_log_names_the_forwarded_client(tmp_path):
                                        for line in lines), lines
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("mode", ["evented", "thread per connection"])
+def test_by_heart_without_the_pool_and_in_order(tmp_path, mode):
+    # no poller here: the connection's own thread (or greenlet) answers by heart
+    options = {"args": ("--evented",)} if mode == "evented" else {"max_http_requests": 0}
+    srv = start_server(tmp_path, **options)
+    try:
+        data = req("GET", "/lib/small.txt")
+        usual, again = one(srv.port, data), one(srv.port, data)
+        assert usual.body == SMALL and undated(again) == undated(usual)
+        echo = req("POST", "/cgi-bin/api?meth=api_h11_echo", [("Content-Type", "application/json"),
+                                                              ("Content-Length", "35")],
+                   b'{"info": {}, "input": {"n": "two"}}')
+        with Wire(srv.port) as wire:
+            wire.send(data + echo + data)
+            first, second, third = wire.answer(), wire.answer(), wire.answer()
+        assert first.body == SMALL and third.body == SMALL
+        assert second.json()["server"]["got"] == {"n": "two"}
+    finally:
+        srv.stop()

@@ -1,7 +1,6 @@
 # api_put.py - one write: a row of gen with key1 = input.k (input.stop: as api_raw)
-import os
-import signal
 
+from tools.dbstop import dbstop
 from tools.kicapi import *
 from tools.sql import *
 
@@ -9,7 +8,7 @@ from tools.sql import *
 def api_put(data):
     i = data["post"]["input"]
     if i.get("stop"):
-        os.kill(int(i["stop"]), signal.SIGSTOP)
+        dbstop(int(i["stop"]))
     t = insert_to_sql({"table": "gen", "set": {"key1": i.get("k", "x"), "val1": "1"}})
     if not t["status"]:
         api_err("not saved", t)

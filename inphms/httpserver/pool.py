@@ -434,16 +434,14 @@ class RequestPool:
             self.watcher.taken(fd)
             self.close(conn)
             return
-        if self.quick and conn.servable():
-            keep = self.answer_quick(conn)
-            if not keep:
-                self.waiting.pop(fd, None)
-                self.watcher.taken(fd)
-                if keep is None or conn.unsent:
-                    self.queue(conn)    # a thread serves it, or sends the rest
-                else:
-                    self.close(conn)
-                return
+        if self.quick and conn.servable() and self.answer_quick(conn) is False \
+                and not conn.unsent:
+            self.waiting.pop(fd, None)
+            self.watcher.taken(fd)
+            self.close(conn)
+            return
+        # what is still servable (a request for the application, or an answer's
+        # rest the client's socket could not take) is a thread's
         if conn.servable():
             self.waiting.pop(fd, None)
             self.watcher.taken(fd)

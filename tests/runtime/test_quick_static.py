@@ -77,7 +77,14 @@ def test_the_answer_by_heart_is_the_usual_one(server, variant):
     again = one(server.port, data, head)
     assert usual.status in (200, 304)
     assert undated(again) == undated(usual)
-    assert one(server.port, data, head).status == usual.status
+    with Wire(server.port) as wire:
+        wire.send(data)
+        assert wire.answer(head=head).status == usual.status
+        # the connection ends when the answer says so, and only then
+        if usual.closes or variant == "http/1.0":
+            assert wire.closed()
+        else:
+            assert wire.idle()
 
 
 def test_a_pages_folder_and_its_index(server):

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.support.process import stop_every_thread
 from tests.support.wait import wait_for
 
 
@@ -72,10 +73,9 @@ def test_frozen_database_makes_readiness_503_in_bounded_time(server_factory, mar
     server = server_factory(max_cron_threads=0, **db, **mode)
     assert ready(server) == (200, "ready: database ok\n")
     # on purpose, time itself: readiness keeps its database look for 1 s
-    # (CHECK_TTL), and
-    # the look after SIGSTOP must be a fresh one
+    # (CHECK_TTL), and the look after the stop must be a fresh one
     time.sleep(1.1)
-    os.kill(mariadb.proc.pid, signal.SIGSTOP)
+    stop_every_thread(mariadb.proc.pid)
     try:
         started = time.monotonic()
         status, text = ready(server)

@@ -20,6 +20,7 @@ from inphms import sql
 from inphms.config import config
 from inphms.sql import OutcomeUnknown, SqlError, Unavailable, cursor, engine_mysql, get_pool
 from tests.support.db import point_config
+from tests.support.process import stop_every_thread
 from tools.sql import find_in_sql, insert_to_sql, kic_sql, run_sql
 
 
@@ -28,24 +29,10 @@ def settle(**options):
     point_config(options)
 
 
-def stop_process(pid):
-    """SIGSTOP ``pid`` and wait until the kernel shows it stopped: kill() returns
-    before every thread of mariadbd has stopped, and one still running could
-    answer the statement sent next."""
-    os.kill(pid, signal.SIGSTOP)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with open(f"/proc/{pid}/stat") as stat:
-            if stat.read().rsplit(")", 1)[1].split()[0] == "T":
-                return
-        time.sleep(0.001)
-    raise AssertionError(f"process {pid} did not stop")
-
-
 @contextmanager
 def frozen(server, seconds_max=20):
     """mariadbd stopped with SIGSTOP until the block ends (SIGCONT, whatever happens)."""
-    stop_process(server.proc.pid)
+    stop_every_thread(server.proc.pid)
     started = time.monotonic()
     try:
         yield
@@ -163,7 +150,7 @@ def test_a_write_whose_answer_never_came_is_unknown_not_failed(mysql_db):
         try:
             with cursor(tx=True) as cr:
                 cr.execute("INSERT INTO gen (key1) VALUES ('in tx')")
-                stop_process(pid)       # the COMMIT goes out on leaving the block
+                stop_every_thread(pid)       # the COMMIT goes out on leaving the block
         finally:
             os.kill(pid, signal.SIGCONT)
     got, took = timed(commit_frozen)

@@ -29,6 +29,7 @@ import pytest
 
 from inphms.config import OPTIONS_BY_NAME
 from tests.support.client import new_session, request
+from tests.support.process import stop_every_thread
 from tests.support.server import InphmsProcess
 
 ADDONS = Path(__file__).resolve().parent / "dbfail_addons"
@@ -106,7 +107,7 @@ def test_a_frozen_database_answers_every_request_within_the_bounds(site, mariadb
     healthy(site)
     freeze = 15
     log_before = len(site.log())
-    os.kill(mariadb.proc.pid, signal.SIGSTOP)
+    stop_every_thread(mariadb.proc.pid)
     frozen_at = time.monotonic()
     try:
         with ThreadPoolExecutor(16) as pool:

@@ -7,7 +7,9 @@ client sent, where a test would otherwise sleep "until the request thread
 is reading the headers".
 """
 import os
+import signal
 import textwrap
+import time
 
 from tests.support.wait import wait_for
 
@@ -54,6 +56,38 @@ def wait_children(pid, count, timeout=15, other_than=()):
     if got is None:
         raise AssertionError(f"children of {pid}: {children(pid)}, wanted {count} new ones")
     return got
+
+
+def stop_every_thread(pid, timeout=5):
+    """SIGSTOP ``pid`` and return once every thread of it shows stopped in /proc.
+
+    kill() only asks: the main thread can show ``T`` while a worker thread of
+    mariadbd on the other core still answers the statement sent next, for a
+    few milliseconds on a busy machine.
+    """
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(thread_state(pid, task) in ("T", "t", None) for task in tasks(pid)):
+            return
+        time.sleep(0.001)
+    raise AssertionError(f"process {pid} did not stop within {timeout} s")
+
+
+def tasks(pid):
+    try:
+        return os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return []
+
+
+def thread_state(pid, task):
+    """The state letter of one thread (R, S, T...), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{task}/stat") as handle:
+            return handle.read().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
 
 
 def rss_kb(pid):

@@ -312,7 +312,19 @@ class RequestPool:
         entry = (time.monotonic(), conn, route)
         with self.lock:
             (self.ready_slow if self.is_slow(route) else self.ready).append(entry)
-        self.wakeups.put(None)
+        self.wake_a_thread()
+
+    def wake_a_thread(self):
+        """A wake-up for an idle request thread, unless as many as there are
+        threads already wait to be taken.
+
+        A woken thread serves every ready request before it waits again, so
+        one wake-up per thread is all that can be needed; one per request
+        would pile up while every thread is busy (by one per request under
+        steady load, for as long as it lasts).
+        """
+        if self.wakeups.qsize() < max(1, self.threads):
+            self.wakeups.put(None)
 
     # -- slow routes ---------------------------------------------------------------
     def is_slow(self, route):
@@ -634,7 +646,7 @@ class RequestPool:
             missing = self.wanted - self.threads
             waiting_slow = len(self.ready_slow)
         for _ in range(waiting_slow):
-            self.wakeups.put(None)      # idle threads may take them now
+            self.wake_a_thread()        # idle threads may take them now
         for _ in range(missing):
             if not self.start_thread():
                 break

@@ -99,6 +99,31 @@ def test_never_more_than_size_requests_run_at_once(serve):
     assert server.pool.threads == 2
 
 
+def test_wake_ups_do_not_pile_up_while_every_thread_is_busy(serve):
+    # 16 clients keep 2 threads busy (each request 50 ms) for 80 requests:
+    # a wake-up queued per request with no thread idle to take it would
+    # leave about one per request waiting (and the memory they hold)
+    server, app = serve(2)
+    errors, most = [], []
+
+    def client():
+        try:
+            with connect(server) as sock:
+                for _ in range(5):
+                    ask(sock, "/pause")
+                    most.append(server.pool.wakeups.qsize())
+        except Exception as exc:        # reported below: an assert in a thread is lost
+            errors.append(exc)
+
+    clients = [threading.Thread(target=client) for _ in range(16)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join(WAIT * 4)
+    assert not errors and len(most) == 80
+    assert max(most) <= server.pool.threads == 2
+
+
 def test_heads_that_come_slowly_wait_in_the_poller_not_in_a_thread(serve):
     # one request thread; three clients stop half way through their heads
     server, _ = serve(1)

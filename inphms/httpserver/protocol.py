@@ -74,7 +74,8 @@ class Message:
     """One request as its bytes came: head, body so far, complete or refused."""
 
     __slots__ = ("url", "headers", "fields", "head_size", "headers_done", "trailers", "method", "version",
-                 "body", "received", "complete", "error", "begun", "headed", "upgrade", "length")
+                 "body", "received", "complete", "error", "begun", "headed", "upgrade", "length",
+                 "facts")
 
     def __init__(self):
         self.url = b""
@@ -92,6 +93,7 @@ class Message:
         self.headed = None          # monotonic time its head was whole
         self.upgrade = False
         self.length = None          # its Content-Length, if it has one
+        self.facts = None           # what check() found, once it found no fault
 
     def expects_continue(self):
         values = self.fields.get(b"expect")
@@ -102,9 +104,18 @@ class Message:
         return self.fields.get(lower_name, ())
 
     def check(self):
-        """The request's framing and target facts, or HTTPError (RFC 9110/9112 rules)."""
+        """The request's framing and target facts, or HTTPError (RFC 9110/9112 rules).
+
+        Once the head is whole its facts do not change: they are kept, so the
+        poller's look (the answers known by heart) and the environ's share one.
+        """
         if self.error:
             raise self.error
+        if self.facts is None or not self.headers_done:
+            self.facts = self.find_facts()
+        return self.facts
+
+    def find_facts(self):
         http11 = self.version == "1.1"
         if not http11 and self.version != "1.0":
             if self.version == "0.9":       # a request line without a version

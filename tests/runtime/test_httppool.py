@@ -77,24 +77,30 @@ def ask(sock, path):
     assert data.startswith(b"HTTP/1.1 200")
 
 
-def test_never_more_than_size_requests_run_at_once(serve):
-    server, app = serve(2)
+def keep_asking(server, clients, each, after_answer=lambda: None):
+    """``clients`` connections each ask /pause ``each`` times, all at once; fails on any error."""
     errors = []
 
     def client():
         try:
             with connect(server) as sock:
-                for _ in range(5):
+                for _ in range(each):
                     ask(sock, "/pause")
+                    after_answer()
         except Exception as exc:        # reported below: an assert in a thread is lost
             errors.append(exc)
 
-    clients = [threading.Thread(target=client) for _ in range(8)]
-    for thread in clients:
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
         thread.start()
-    for thread in clients:
-        thread.join(WAIT * 2)
+    for thread in threads:
+        thread.join(WAIT * 4)
     assert not errors
+
+
+def test_never_more_than_size_requests_run_at_once(serve):
+    server, app = serve(2)
+    keep_asking(server, 8, 5)
     assert app.most == 2
     assert server.pool.threads == 2
 
@@ -103,25 +109,11 @@ def test_wake_ups_do_not_pile_up_while_every_thread_is_busy(serve):
     # 16 clients keep 2 threads busy (each request 50 ms) for 80 requests:
     # a wake-up queued per request with no thread idle to take it would
     # leave about one per request waiting (and the memory they hold)
-    server, app = serve(2)
-    errors, most = [], []
-
-    def client():
-        try:
-            with connect(server) as sock:
-                for _ in range(5):
-                    ask(sock, "/pause")
-                    most.append(server.pool.wakeups.qsize())
-        except Exception as exc:        # reported below: an assert in a thread is lost
-            errors.append(exc)
-
-    clients = [threading.Thread(target=client) for _ in range(16)]
-    for thread in clients:
-        thread.start()
-    for thread in clients:
-        thread.join(WAIT * 4)
-    assert not errors and len(most) == 80
-    assert max(most) <= server.pool.threads == 2
+    server, _ = serve(2)
+    queued = []
+    keep_asking(server, 16, 5, lambda: queued.append(server.pool.wakeups.qsize()))
+    assert len(queued) == 80
+    assert max(queued) <= server.pool.threads == 2
 
 
 def test_heads_that_come_slowly_wait_in_the_poller_not_in_a_thread(serve):

@@ -128,7 +128,11 @@ def test_a_failing_job_records_error_and_runs_at_its_next_tick(crondb, caplog):
     w = row(crondb, "boom")
     assert w["last_status"] == "error" and w["last_error"] == error
     assert w["lease_until"] is None and w["lease_owner"] is None
-    assert w["next_run"] == claim.due + datetime.timedelta(seconds=1)
+    # the next tick of its grid after the run ended: due + 1 s, or a later
+    # tick when the failing run (its traceback logged) took over a second
+    step = datetime.timedelta(seconds=1)
+    assert (w["next_run"] - claim.due) % step == datetime.timedelta(0)
+    assert claim.now < w["next_run"] and w["next_run"] - step <= crondb.now()
     assert w["last_run"] == claim.now
     assert "cron job boom failed" in caplog.text and "Traceback" in caplog.text
     assert 'raise ValueError(f"boom {n}")' in caplog.text

@@ -5,6 +5,7 @@
   ``make_http_server``, which builds it from the configuration for the
   threaded, evented and prefork models alike;
 - ``pool``: the threaded model's poller and its few request threads;
+- ``balance``: how prefork workers share new connections (the fewest first);
 - ``connection``: one client connection, its requests, their answers;
 - ``protocol``: the request parser (httptools, which is llhttp) and the
   rules of RFC 9112 a parser leaves to the server;

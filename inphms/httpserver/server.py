@@ -44,6 +44,7 @@ from werkzeug.serving import ThreadedWSGIServer
 from ..config import config
 from ..errors import StartupError
 from ..patch_gevent import patched
+from . import balance
 from .handler import RequestHandler
 from .pool import RequestPool, thread_cap
 
@@ -124,6 +125,8 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         self.out_of_fds_logged = False
         self.handed_socket = False
         self.multiprocess = fd is not None      # a prefork worker: the master's socket
+        # a prefork worker's share of the new connections (balance)
+        self.board = balance.current if self.multiprocess else None
         # gevent's sockets wait in its hub, where kernel timeouts do nothing
         self.kernel_timeouts = not patched()
         # Threaded with a cap: a few request threads serve the requests a
@@ -183,6 +186,8 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
                 break
 
     def accept_one(self):
+        if balance.yield_to_a_quieter_worker(self.board, self.socket, self.connections):
+            return False    # a worker with fewer connections took it
         # Accept only when a connection slot is free; otherwise the connection
         # waits in the kernel's queue until one is.
         if self.http_threads_sem is not None and not self.http_threads_sem.acquire(timeout=0.1):
@@ -224,6 +229,8 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         thread of its own (socketserver's life: ``RequestHandler`` sets up and handles it)."""
         with self.state_lock:
             self.connections += 1
+            if self.board is not None:
+                self.board.count(self.connections)
         if self.pool is not None:
             self.pool.add(RequestHandler.for_pool(request, client_address, self).http)
         else:
@@ -282,6 +289,8 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         self.release_slot()
         with self.state_lock:
             self.connections = max(0, self.connections - 1)
+            if self.board is not None:
+                self.board.count(self.connections)
             self.state_lock.notify_all()
 
     def give_up_slot(self):
@@ -305,6 +314,8 @@ class ThreadedWSGIServerReloadable(ThreadedWSGIServer):
         instead of being reset when the process exits.
         """
         self.stop_requested = True
+        if self.board is not None:
+            self.board.leave()      # the other workers stop yielding to this one
         self._BaseServer__shutdown_request = True      # socketserver's loop flag
         self.loop_done.wait(ACCEPT_POLL * 4)
         if keep_listening:

@@ -31,6 +31,7 @@ import time
 
 from inphms import errors, metrics, request_limits, sql
 from inphms.config import config
+from inphms.httpserver import balance
 from inphms.httpserver.server import make_http_server, open_listen_socket
 
 from . import limits
@@ -124,6 +125,8 @@ class PreforkServer:
         self.signals = SignalQueue()
         self.workers = {}               # pid -> "http" | "cron"
         self.heartbeats = {}            # pid -> [read end of its heartbeat pipe, last beat]
+        self.board = None               # the HTTP workers' open connections (balance)
+        self.slots = {}                 # pid -> its slot on the board
         self.old = {int(p) for p in os.environ.pop(OLD_WORKERS_ENV, "").split(",") if p}
         self.socket = None
         self.phoenix = False
@@ -137,6 +140,7 @@ class PreforkServer:
             return errors.EXIT_OK
         if config["http_enable"]:
             self.socket = open_listen_socket(config["http_interface"], config["http_port"])
+            self.board = balance.Board(config["workers"])
             _logger.info("HTTP service (prefork, %d workers) running on %s:%s", config["workers"],
                          *self.socket.getsockname()[:2])
         self.signals.install(MASTER_SIGNALS)
@@ -204,9 +208,14 @@ class PreforkServer:
     def spawn(self, kind):
         master = os.getpid()    # read before the fork: the child's getppid() may already be 1
         beat_read, beat_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC) if kind == "http" else (None, None)
+        slot = None
+        if kind == "http" and self.board is not None:
+            slot = self.board.take_slot(set(self.slots.values()))
         pid = os.fork()
         if pid:
             self.workers[pid] = kind
+            if slot is not None:
+                self.slots[pid] = slot
             if beat_read is not None:
                 os.close(beat_write)
                 self.heartbeats[pid] = [beat_read, time.monotonic()]
@@ -220,6 +229,8 @@ class PreforkServer:
             if beat_read is not None:
                 os.close(beat_read)
             self.beat_fd = beat_write
+            if slot is not None:
+                self.board.join(slot)
             for signum in MASTER_SIGNALS:
                 signal.signal(signum, signal.SIG_DFL)
             code = self.child_main(kind, master)
@@ -275,6 +286,9 @@ class PreforkServer:
             self.old.discard(pid)
             metrics.process_gone(pid)
             self.forget_heartbeat(pid)
+            slot = self.slots.pop(pid, None)
+            if slot is not None:
+                self.board.free_slot(slot)      # its count no longer holds the others back
             kind = self.workers.pop(pid, None)
             if kind and not self.stopping:
                 _logger.warning("%s worker %d exited (%s): starting a new one", kind, pid,

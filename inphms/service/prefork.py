@@ -211,7 +211,12 @@ class PreforkServer:
         slot = None
         if kind == "http" and self.board is not None:
             slot = self.board.take_slot(set(self.slots.values()))
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            if slot is not None:
+                self.board.free_slot(slot)      # no worker holds it
+            raise
         if pid:
             self.workers[pid] = kind
             if slot is not None:

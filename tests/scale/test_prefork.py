@@ -11,7 +11,8 @@ import sys
 import time
 
 from tests.support.cron import settled_ticks
-from tests.support.process import LOAD_CLIENT, has_read, rss_kb, stop_every_thread, wait_children
+from tests.support.process import (LOAD_CLIENT, has_read, held_connections, rss_kb,
+                                   stop_every_thread, wait_children)
 from tests.support.client import api
 from tests.support.server import finish_request, partial_request
 from tests.support.wait import wait_for
@@ -208,7 +209,7 @@ def test_a_burst_of_connections_is_shared_evenly_between_workers(server_factory,
         assert set(pids) == set(workers), pids
         assert max(pids.values()) - min(pids.values()) <= 4, (burst, pids)
         # the closed connections leave both workers' counts
-        wait_for(lambda: len(established(server.port)) == 0, 10)
+        wait_for(lambda: not held_connections(server.pid, server.port), 10)
 
 
 def test_a_stopped_worker_delays_new_connections_but_does_not_hold_them(server_factory, addons):
@@ -236,17 +237,8 @@ def test_a_stopped_worker_delays_new_connections_but_does_not_hold_them(server_f
     assert pids == [busy] * 20
     # each waited its bounded yield (balance.YIELD_MAX), not the client's timeout
     assert took < 5, took
-    assert pid_of_connection(http.client.HTTPConnection("127.0.0.1", server.port, timeout=10))
-
-
-def established(port):
-    """The established TCP connections to ``port`` on 127.0.0.1 (from /proc/net/tcp)."""
-    found = []
-    with open("/proc/net/tcp") as handle:
-        next(handle)
-        for line in handle:
-            fields = line.split()
-            local, state = fields[1], fields[3]
-            if state == "01" and int(local.split(":")[1], 16) == port:
-                found.append(fields[2])
-    return found
+    again = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        assert pid_of_connection(again) in workers     # both accept again once it runs
+    finally:
+        again.close()
